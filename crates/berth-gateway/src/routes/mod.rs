@@ -1,0 +1,4 @@
+pub mod fallback;
+pub mod health;
+pub mod metrics;
+pub mod web_ui;

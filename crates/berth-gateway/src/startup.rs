@@ -1,0 +1,125 @@
+//! Builds the HTTP server around a [`Platform`] and starts the background
+//! work every process needs (database bootstrap, metrics upkeep).
+
+use actix_web::HttpServer;
+use actix_web::dev::{Server, ServerHandle};
+use berth_platform::Platform;
+use std::net::TcpListener;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+use crate::{app, tls};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid TLS material in {path}: {reason}")]
+    Tls { path: String, reason: String },
+}
+
+/// A server bound to its port, not yet serving.
+pub struct Application {
+    server: Server,
+    port: u16,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Binds the configured address.
+    pub fn build(platform: Platform) -> Result<Self, StartupError> {
+        let addr = platform.config().http_addr;
+        let listener = TcpListener::bind(addr).map_err(|source| StartupError::Bind {
+            addr: addr.to_string(),
+            source,
+        })?;
+        Self::build_with_listener(platform, listener)
+    }
+
+    /// Serves on a listener the caller bound (tests bind port 0). Must be
+    /// called inside a tokio runtime.
+    pub fn build_with_listener(
+        platform: Platform,
+        listener: TcpListener,
+    ) -> Result<Self, StartupError> {
+        let local = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: "listener".into(),
+            source,
+        })?;
+        let config = platform.config().clone();
+        let background = vec![
+            tokio::spawn({
+                let platform = platform.clone();
+                async move { platform.bootstrap_database().await }
+            }),
+            tokio::spawn(metrics_upkeep()),
+        ];
+
+        let factory_platform = platform.clone();
+        let server = HttpServer::new(move || app::build(factory_platform.clone()))
+            .shutdown_timeout(config.shutdown_timeout.as_secs());
+        let bind_error = |source| StartupError::Bind {
+            addr: local.to_string(),
+            source,
+        };
+        let (server, scheme) = match &config.tls {
+            Some(tls_config) => {
+                let rustls_config = tls::server_config(tls_config)?;
+                (
+                    server
+                        .listen_rustls_0_23(listener, rustls_config)
+                        .map_err(bind_error)?,
+                    "https",
+                )
+            }
+            None => (server.listen(listener).map_err(bind_error)?, "http"),
+        };
+        tracing::info!(
+            listen = %format!("{scheme}://{local}"),
+            external_url = %config.external_url,
+            services = %config.services,
+            storage = platform.storage().description(),
+            "berth is listening"
+        );
+        Ok(Self {
+            server: server.run(),
+            port: local.port(),
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server from another task; `graceful` lets in-flight requests
+    /// finish within the configured shutdown timeout.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the server is stopped by SIGINT/SIGTERM or its handle.
+    /// In-flight requests are drained before this returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        for task in self.background {
+            task.abort();
+        }
+        tracing::info!("berth stopped");
+        result
+    }
+}
+
+/// Histograms keep a rolling window that has to be advanced.
+async fn metrics_upkeep() {
+    let handle = berth_platform::metrics::prometheus();
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        handle.run_upkeep();
+    }
+}

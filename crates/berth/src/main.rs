@@ -1,0 +1,9 @@
+//! `berth`: the one binary that runs every Berth service.
+
+mod cli;
+mod migrate;
+mod serve;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}
