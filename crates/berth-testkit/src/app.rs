@@ -1,0 +1,194 @@
+use anyhow::Context;
+use berth_gateway::Application;
+use berth_platform::{Config, Platform};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+
+use crate::database::{TestDatabase, redis_url};
+
+/// `OverallHealthStatus` as a client reads it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct HealthReport {
+    pub status: String,
+    pub components: Vec<ComponentReport>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct ComponentReport {
+    pub name: String,
+    pub status: String,
+    pub error: Option<String>,
+}
+
+impl HealthReport {
+    pub fn component(&self, name: &str) -> &ComponentReport {
+        self.components
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no component {name} in {self:?}"))
+    }
+}
+
+/// Configures a [`TestApp`] before it starts. Settings are given as the
+/// `BERTH_*` variables they stand for and go through the real loader; the
+/// process environment is never touched.
+pub struct TestAppBuilder {
+    settings: BTreeMap<String, String>,
+    database: Option<TestDatabase>,
+    migrated: bool,
+}
+
+impl TestAppBuilder {
+    pub fn setting(mut self, var: &str, value: impl Into<String>) -> Self {
+        self.settings.insert(var.to_owned(), value.into());
+        self
+    }
+
+    /// Serve against this database instead of a fresh migrated clone.
+    pub fn database(mut self, database: TestDatabase) -> Self {
+        self.database = Some(database);
+        self
+    }
+
+    /// Start from an empty database, so start-up applies the migrations.
+    pub fn unmigrated(mut self) -> Self {
+        self.migrated = false;
+        self
+    }
+
+    pub async fn spawn(self) -> anyhow::Result<TestApp> {
+        let database = match (self.database, self.migrated) {
+            (Some(db), _) => db,
+            (None, true) => TestDatabase::migrated().await?,
+            (None, false) => TestDatabase::empty().await?,
+        };
+        let blobs = tempfile::tempdir().context("creating the blob directory")?;
+        let data = tempfile::tempdir().context("creating the data directory")?;
+        let redis_prefix = format!("berth_test:{}:", uuid::Uuid::new_v4().simple());
+
+        let mut env = BTreeMap::from([
+            ("BERTH_DATABASE_URL".to_owned(), database.url()),
+            ("BERTH_REDIS_URL".to_owned(), redis_url()),
+            ("BERTH_REDIS_KEY_PREFIX".to_owned(), redis_prefix.clone()),
+            ("BERTH_STORAGE_URL".to_owned(), format!("file://{}", blobs.path().display())),
+            ("BERTH_DATA_DIR".to_owned(), data.path().display().to_string()),
+            ("BERTH_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
+            ("BERTH_HEALTH_TIMEOUT_MS".to_owned(), "1000".to_owned()),
+            ("BERTH_SHUTDOWN_TIMEOUT_SECS".to_owned(), "5".to_owned()),
+        ]);
+        env.extend(self.settings);
+        let config = Config::load(None, env).context("test configuration")?;
+
+        let listener = TcpListener::bind(config.http_addr).context("binding an ephemeral port")?;
+        let port = listener.local_addr()?.port();
+        let platform = Platform::open(config).context("opening the platform")?;
+        let application = Application::build_with_listener(platform.clone(), listener)?;
+        let handle = application.handle();
+        tokio::spawn(application.run_until_stopped());
+
+        Ok(TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
+            platform,
+            redis_prefix,
+            handle,
+            _blobs: blobs,
+            _data: data,
+            database,
+        })
+    }
+}
+
+/// The whole platform, in-process, on an ephemeral port.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub platform: Platform,
+    pub redis_prefix: String,
+    handle: actix_web::dev::ServerHandle,
+    _blobs: tempfile::TempDir,
+    _data: tempfile::TempDir,
+    database: TestDatabase,
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            settings: BTreeMap::new(),
+            database: None,
+            migrated: true,
+        }
+    }
+
+    /// A ready platform with default settings.
+    pub async fn spawn() -> TestApp {
+        let app = Self::builder().spawn().await.expect("test app starts");
+        app.wait_ready().await;
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn database(&self) -> &TestDatabase {
+        &self.database
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request reaches the server")
+    }
+
+    pub async fn health(&self) -> HealthReport {
+        let response = self.get("/api/v2.0/health").await;
+        assert_eq!(response.status(), 200, "health answers 200");
+        response.json().await.expect("health report is JSON")
+    }
+
+    /// Polls `/readyz` until it answers 200, for at most 20 seconds.
+    pub async fn wait_ready(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let response = self.get("/readyz").await;
+            if response.status() == 200 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "not ready in time: {}",
+                response.text().await.unwrap_or_default()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command at once; nothing needs to wait for it.
+        drop(self.handle.stop(false));
+        let prefix = self.redis_prefix.clone();
+        let _ = std::thread::spawn(move || delete_redis_keys(&prefix)).join();
+    }
+}
+
+fn delete_redis_keys(prefix: &str) {
+    let Ok(client) = redis::Client::open(redis_url()) else {
+        return;
+    };
+    let Ok(mut conn) = client.get_connection() else {
+        return;
+    };
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(&mut conn)
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<(), _> = redis::cmd("DEL").arg(keys).query(&mut conn);
+    }
+}
