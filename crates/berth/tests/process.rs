@@ -1,0 +1,326 @@
+//! The `berth` binary as an operator runs it: real processes, real
+//! PostgreSQL and Redis, signals.
+
+use berth_testkit::{TestDatabase, redis_url};
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `berth` command with a clean environment: only what the test sets.
+fn berth(args: &[&str], env: &[(&str, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_berth"));
+    command
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    _data: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(database: &TestDatabase, extra: &[(&str, String)]) -> Server {
+        let port = free_port();
+        let data = tempfile::tempdir().unwrap();
+        let mut env = vec![
+            ("BERTH_DATABASE_URL", database.url()),
+            ("BERTH_REDIS_URL", redis_url()),
+            ("BERTH_HTTP_ADDR", format!("127.0.0.1:{port}")),
+            ("BERTH_DATA_DIR", data.path().display().to_string()),
+            ("BERTH_LOG_FORMAT", "json".to_owned()),
+        ];
+        env.extend(extra.iter().cloned());
+        let child = berth(&["serve"], &env)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("berth starts");
+        Server {
+            child,
+            port,
+            _data: data,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    async fn wait_ready(&mut self, client: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = client.get(self.url("/readyz")).send().await {
+                if response.status() == 200 {
+                    return;
+                }
+            }
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("berth exited early with {status}: {}", self.stderr());
+            }
+            assert!(Instant::now() < deadline, "berth not ready in 30 s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn stderr(&mut self) -> String {
+        let mut text = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            let _ = err.read_to_string(&mut text);
+        }
+        text
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "berth did not exit in {within:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every JSON log line the process wrote, after it exited.
+    fn log_lines(&mut self) -> Vec<serde_json::Value> {
+        let stdout = self.child.stdout.take().unwrap();
+        BufReader::new(stdout)
+            .lines()
+            .map(|line| line.unwrap())
+            .map(|line| serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+            .collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn help_documents_every_subcommand_and_flag() {
+    let output = berth(&["--help"], &[]).output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("serve") && text.contains("migrate"), "{text}");
+
+    let output = berth(&["serve", "--help"], &[]).output().unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    for flag in ["--config", "--services", "BERTH_CONFIG"] {
+        assert!(text.contains(flag), "{flag} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn an_invalid_value_stops_start_up_with_one_line() {
+    let output = berth(
+        &["serve"],
+        &[
+            ("BERTH_DATABASE_URL", "postgres://postgres@127.0.0.1/none".to_owned()),
+            ("BERTH_REDIS_URL", redis_url()),
+            ("BERTH_HEALTH_TIMEOUT_MS", "soon".to_owned()),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("health_timeout_ms"), "{stderr}");
+    assert!(stderr.contains("\"soon\""), "{stderr}");
+    assert!(stderr.contains("BERTH_HEALTH_TIMEOUT_MS"), "{stderr}");
+    assert!(stderr.contains("whole number of milliseconds"), "{stderr}");
+}
+
+#[test]
+fn an_invalid_services_flag_is_refused_by_the_parser() {
+    let output = berth(&["serve", "--services", "registry,billing"], &[]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("registry,billing"), "{stderr}");
+}
+
+#[test]
+fn a_config_file_is_read_and_the_environment_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("berth.toml");
+    std::fs::write(
+        &file,
+        "database_url = \"postgres://postgres@127.0.0.1/none\"\nredis_url = \"redis://127.0.0.1:1\"\nlog_format = \"loud\"\n",
+    )
+    .unwrap();
+    // The file's bad value is reported with the file's name...
+    let output = berth(&["migrate", "--config", file.to_str().unwrap()], &[]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("log_format") && stderr.contains("berth.toml"), "{stderr}");
+    // ...and an environment value overrides it.
+    let output = berth(
+        &["serve", "--config", file.to_str().unwrap()],
+        &[("BERTH_LOG_FORMAT", "json".into()), ("BERTH_HTTP_ADDR", "nowhere".into())],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("log_format"), "{stderr}");
+    assert!(stderr.contains("BERTH_HTTP_ADDR"), "{stderr}");
+}
+
+#[tokio::test]
+async fn migrate_applies_the_schema_once_and_is_idempotent() {
+    let database = TestDatabase::empty().await.unwrap();
+    let env = [("BERTH_DATABASE_URL", database.url()), ("BERTH_REDIS_URL", redis_url())];
+    for _ in 0..2 {
+        let output = berth(&["migrate"], &env).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let pool = database.pool().await.unwrap();
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applied as usize, berth_platform_migrations());
+    pool.close().await;
+}
+
+fn berth_platform_migrations() -> usize {
+    std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+        .count()
+}
+
+#[tokio::test]
+async fn two_replicas_started_together_on_an_empty_database_both_come_up() {
+    let database = TestDatabase::empty().await.unwrap();
+    let client = reqwest::Client::new();
+    let mut first = Server::start(&database, &[]);
+    let mut second = Server::start(&database, &[]);
+    first.wait_ready(&client).await;
+    second.wait_ready(&client).await;
+
+    for server in [&first, &second] {
+        let health: serde_json::Value = client
+            .get(server.url("/api/v2.0/health"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(health["status"], "healthy", "{health}");
+    }
+
+    let pool = database.pool().await.unwrap();
+    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT version, count(*) FROM _sqlx_migrations GROUP BY version")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), berth_platform_migrations());
+    assert!(rows.iter().all(|(_, n)| *n == 1), "{rows:?}");
+    let installations: i64 = sqlx::query_scalar("SELECT count(*) FROM installation")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(installations, 1, "the seed row was inserted once");
+    pool.close().await;
+}
+
+/// Accepts TCP connections and never answers: a dependency that hangs.
+fn silent_listener() -> (u16, std::thread::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        let until = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < until {
+            match listener.accept() {
+                Ok((socket, _)) => held.push(socket),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    });
+    (port, handle)
+}
+
+#[tokio::test]
+async fn sigterm_drains_an_in_flight_request_before_exiting() {
+    let database = TestDatabase::migrated().await.unwrap();
+    let (hung_redis, _holder) = silent_listener();
+    let mut server = Server::start(
+        &database,
+        &[
+            ("BERTH_REDIS_URL", format!("redis://127.0.0.1:{hung_redis}")),
+            ("BERTH_HEALTH_TIMEOUT_MS", "1500".to_owned()),
+            ("BERTH_SHUTDOWN_TIMEOUT_SECS", "20".to_owned()),
+        ],
+    );
+    let client = reqwest::Client::new();
+    server.wait_ready(&client).await;
+
+    // The health check waits on the hung Redis for the probe timeout, so the
+    // request is still in flight when the signal arrives.
+    let in_flight = tokio::spawn({
+        let client = client.clone();
+        let url = server.url("/api/v2.0/health");
+        async move {
+            client
+                .get(url)
+                .header("X-Request-Id", "drain-probe-1")
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let signalled = Instant::now();
+    server.signal("-TERM");
+
+    let response = in_flight.await.unwrap().expect("the in-flight request is answered");
+    assert_eq!(response.status(), 200);
+    let report: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(report["status"], "unhealthy");
+    assert!(signalled.elapsed() >= Duration::from_millis(500), "answered after the drain, not cut short");
+
+    let status = server.wait_exit(Duration::from_secs(20));
+    assert!(status.success(), "clean exit after draining: {status}");
+    assert!(client.get(server.url("/livez")).send().await.is_err(), "no longer listening");
+
+    // Every line the request logged carries its id.
+    let lines = server.log_lines();
+    let request_lines: Vec<_> = lines
+        .iter()
+        .filter(|l| l["span"]["request_id"] == "drain-probe-1")
+        .collect();
+    assert!(
+        request_lines.iter().any(|l| l["target"] == "berth::access" && l["status"] == 200),
+        "access line with the request id: {lines:#?}"
+    );
+    assert!(
+        request_lines.iter().any(|l| l["component"] == "redis"),
+        "the dependency warning is tied to the request: {lines:#?}"
+    );
+}
