@@ -16,7 +16,10 @@ async fn request_ids_are_kept_when_sane_and_generated_otherwise() {
     assert_eq!(kept.headers()["x-request-id"], "ci-run.42:step-7");
 
     let generated = app.get("/api/v2.0/ping").await;
-    let id = generated.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let id = generated.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(id.len(), 36, "a UUID: {id}");
 
     let forged = app
@@ -39,7 +42,12 @@ async fn unknown_paths_answer_in_the_envelope_of_their_api_family() {
     assert_eq!(registry.status(), 404);
     let body: serde_json::Value = registry.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "UNSUPPORTED");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("/v2/library/app/manifests/latest"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/v2/library/app/manifests/latest")
+    );
 
     for path in ["/api/v2.0/projects", "/service/token", "/c/login"] {
         let response = app.get(path).await;
@@ -56,7 +64,12 @@ async fn the_console_is_served_at_the_root_for_any_page_path() {
     for path in ["/", "/harbor/projects/1/repositories"] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 200, "{path}");
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
     }
 }
 
@@ -81,7 +94,12 @@ async fn declared_bodies_over_the_route_limit_are_refused_before_reading() {
     assert_eq!(api.status(), 413);
     let body: serde_json::Value = api.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "PAYLOAD_TOO_LARGE");
-    assert!(body["errors"][0]["message"].as_str().unwrap().contains("2048"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2048")
+    );
 
     let manifest = app
         .client
@@ -117,7 +135,12 @@ async fn metrics_count_requests_by_route_template_and_status() {
 
     let response = app.get("/metrics").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     let text = response.text().await.unwrap();
 
     let ping = r#"berth_http_requests_total{method="GET",route="/api/v2.0/ping",status="200"}"#;
@@ -135,5 +158,8 @@ async fn metrics_count_requests_by_route_template_and_status() {
         text.contains(r#"berth_http_request_duration_seconds_bucket{method="GET",route="/api/v2.0/ping",status="200",le="0.005"}"#),
         "latency is a histogram:\n{text}"
     );
-    assert!(!text.contains("no-such-thing"), "raw paths never become labels");
+    assert!(
+        !text.contains("no-such-thing"),
+        "raw paths never become labels"
+    );
 }

@@ -10,7 +10,12 @@ async fn every_component_is_healthy_on_a_fresh_platform() {
     assert_eq!(report.status, "healthy", "{report:?}");
     let names: Vec<&str> = report.components.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["database", "redis", "storage"]);
-    assert!(report.components.iter().all(|c| c.status == "healthy" && c.error.is_none()));
+    assert!(
+        report
+            .components
+            .iter()
+            .all(|c| c.status == "healthy" && c.error.is_none())
+    );
 }
 
 #[tokio::test]
@@ -18,7 +23,12 @@ async fn ping_answers_pong_as_text() {
     let app = TestApp::spawn().await;
     let response = app.get("/api/v2.0/ping").await;
     assert_eq!(response.status(), 200);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
     assert_eq!(response.text().await.unwrap(), "Pong");
 }
 
@@ -31,7 +41,10 @@ fn closed_port() -> u16 {
 #[tokio::test]
 async fn redis_on_a_closed_port_is_unhealthy_while_the_process_keeps_serving() {
     let app = TestApp::builder()
-        .setting("BERTH_REDIS_URL", format!("redis://127.0.0.1:{}", closed_port()))
+        .setting(
+            "BERTH_REDIS_URL",
+            format!("redis://127.0.0.1:{}", closed_port()),
+        )
         .spawn()
         .await
         .unwrap();
@@ -41,7 +54,10 @@ async fn redis_on_a_closed_port_is_unhealthy_while_the_process_keeps_serving() {
     assert_eq!(report.status, "unhealthy");
     let redis = report.component("redis");
     assert_eq!(redis.status, "unhealthy");
-    assert!(redis.error.as_deref().is_some_and(|e| !e.is_empty()), "{redis:?}");
+    assert!(
+        redis.error.as_deref().is_some_and(|e| !e.is_empty()),
+        "{redis:?}"
+    );
     assert_eq!(report.component("database").status, "healthy");
     assert_eq!(report.component("storage").status, "healthy");
 
@@ -59,7 +75,8 @@ async fn an_unwritable_storage_directory_makes_storage_unhealthy() {
 
     // Root ignores permission bits, so make writes fail for everyone: the
     // directory is replaced by a regular file.
-    let berth_platform::config::StorageUrl::Filesystem(dir) = &app.platform.config().storage.url else {
+    let berth_platform::config::StorageUrl::Filesystem(dir) = &app.platform.config().storage.url
+    else {
         panic!("tests use filesystem storage");
     };
     std::fs::remove_dir_all(dir).unwrap();
@@ -94,7 +111,13 @@ async fn readiness_waits_for_a_database_that_appears_late_while_liveness_holds()
     let not_ready = app.get("/readyz").await;
     assert_eq!(not_ready.status(), 503);
     let body: serde_json::Value = not_ready.json().await.unwrap();
-    assert!(body["reason"].as_str().unwrap().contains("database unreachable"), "{body}");
+    assert!(
+        body["reason"]
+            .as_str()
+            .unwrap()
+            .contains("database unreachable"),
+        "{body}"
+    );
     let health = app.health().await;
     assert_eq!(health.component("database").status, "unhealthy");
 
@@ -106,7 +129,10 @@ async fn readiness_waits_for_a_database_that_appears_late_while_liveness_holds()
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(installations, 1, "migrations ran once the database appeared");
+    assert_eq!(
+        installations, 1,
+        "migrations ran once the database appeared"
+    );
     pool.close().await;
 }
 
@@ -120,7 +146,10 @@ async fn readiness_reports_pending_migrations_until_they_are_applied() {
             ("BERTH_REDIS_URL".to_owned(), berth_testkit::redis_url()),
             (
                 "BERTH_DATA_DIR".to_owned(),
-                std::env::temp_dir().join("berth-readiness").display().to_string(),
+                std::env::temp_dir()
+                    .join("berth-readiness")
+                    .display()
+                    .to_string(),
             ),
         ],
     )
@@ -142,8 +171,14 @@ async fn readiness_reports_pending_migrations_until_they_are_applied() {
 #[tokio::test]
 async fn liveness_never_touches_dependencies() {
     let app = TestApp::builder()
-        .setting("BERTH_DATABASE_URL", format!("postgres://postgres@127.0.0.1:{}/x", closed_port()))
-        .setting("BERTH_REDIS_URL", format!("redis://127.0.0.1:{}", closed_port()))
+        .setting(
+            "BERTH_DATABASE_URL",
+            format!("postgres://postgres@127.0.0.1:{}/x", closed_port()),
+        )
+        .setting(
+            "BERTH_REDIS_URL",
+            format!("redis://127.0.0.1:{}", closed_port()),
+        )
         .spawn()
         .await
         .unwrap();
@@ -154,4 +189,72 @@ async fn liveness_never_touches_dependencies() {
     assert_eq!(report.status, "unhealthy");
     assert_eq!(report.component("database").status, "unhealthy");
     assert_eq!(report.component("redis").status, "unhealthy");
+}
+
+/// The S3-compatible server the test script starts, with its bucket made.
+fn s3_endpoint() -> Option<String> {
+    match std::env::var("BERTH_TEST_S3_ENDPOINT") {
+        Ok(endpoint) => Some(endpoint),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!(
+                "BERTH_TEST_S3_ENDPOINT must be set in CI (scripts/test.sh starts the S3 server)"
+            )
+        }
+        Err(_) => None,
+    }
+}
+
+fn s3_settings(
+    builder: berth_testkit::TestAppBuilder,
+    endpoint: String,
+) -> berth_testkit::TestAppBuilder {
+    let bucket = std::env::var("BERTH_TEST_S3_BUCKET").unwrap_or_else(|_| "berth-test".into());
+    builder
+        .setting(
+            "BERTH_STORAGE_URL",
+            format!("s3://{bucket}/health-{}", std::process::id()),
+        )
+        .setting("BERTH_S3_ENDPOINT", endpoint)
+        .setting("BERTH_S3_REGION", "us-east-1")
+        .setting("BERTH_S3_ACCESS_KEY_ID", "berth-test")
+        .setting("BERTH_S3_SECRET_ACCESS_KEY", "berth-test-secret")
+        .setting("BERTH_S3_PATH_STYLE", "true")
+}
+
+#[tokio::test]
+async fn s3_compatible_storage_is_probed_for_real() {
+    let Some(endpoint) = s3_endpoint() else {
+        return;
+    };
+    let app = s3_settings(TestApp::builder(), endpoint)
+        .spawn()
+        .await
+        .unwrap();
+    app.wait_ready().await;
+    let report = app.health().await;
+    assert_eq!(report.component("storage").status, "healthy", "{report:?}");
+    assert!(app.platform.storage().description().starts_with("s3://"));
+
+    // The probe leaves nothing behind.
+    use futures::TryStreamExt;
+    let left: Vec<_> = app
+        .platform
+        .storage()
+        .store()
+        .list(None)
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+
+    let unreachable = s3_settings(
+        TestApp::builder(),
+        format!("http://127.0.0.1:{}", closed_port()),
+    )
+    .spawn()
+    .await
+    .unwrap();
+    let report = unreachable.health().await;
+    assert_eq!(report.component("storage").status, "unhealthy");
+    assert_eq!(report.status, "unhealthy");
 }

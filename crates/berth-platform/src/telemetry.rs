@@ -30,10 +30,10 @@ impl TelemetryGuard {
     /// Exports what is still buffered. The exporter uses a blocking HTTP
     /// client, so this must not run on an async worker thread.
     pub fn shutdown(mut self) {
-        if let Some(provider) = self.provider.take() {
-            if let Err(err) = provider.shutdown() {
-                tracing::warn!(error = %err, "flushing traces at shutdown failed");
-            }
+        if let Some(provider) = self.provider.take()
+            && let Err(err) = provider.shutdown()
+        {
+            tracing::warn!(error = %err, "flushing traces at shutdown failed");
         }
     }
 }

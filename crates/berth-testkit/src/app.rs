@@ -71,8 +71,14 @@ impl TestAppBuilder {
             ("BERTH_DATABASE_URL".to_owned(), database.url()),
             ("BERTH_REDIS_URL".to_owned(), redis_url()),
             ("BERTH_REDIS_KEY_PREFIX".to_owned(), redis_prefix.clone()),
-            ("BERTH_STORAGE_URL".to_owned(), format!("file://{}", blobs.path().display())),
-            ("BERTH_DATA_DIR".to_owned(), data.path().display().to_string()),
+            (
+                "BERTH_STORAGE_URL".to_owned(),
+                format!("file://{}", blobs.path().display()),
+            ),
+            (
+                "BERTH_DATA_DIR".to_owned(),
+                data.path().display().to_string(),
+            ),
             ("BERTH_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
             ("BERTH_HEALTH_TIMEOUT_MS".to_owned(), "1000".to_owned()),
             ("BERTH_SHUTDOWN_TIMEOUT_SECS".to_owned(), "5".to_owned()),
@@ -141,7 +147,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request reaches the server")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request reaches the server")
     }
 
     pub async fn health(&self) -> HealthReport {

@@ -46,14 +46,21 @@ async fn ddl(conn: &mut PgConnection, sql: String) -> Result<(), sqlx::Error> {
 async fn admin() -> anyhow::Result<PgConnection> {
     PgConnection::connect(&admin_database_url())
         .await
-        .with_context(|| format!("connecting to {} (set BERTH_TEST_DATABASE_URL)", admin_database_url()))
+        .with_context(|| {
+            format!(
+                "connecting to {} (set BERTH_TEST_DATABASE_URL)",
+                admin_database_url()
+            )
+        })
 }
 
 async fn database_exists(conn: &mut PgConnection, name: &str) -> anyhow::Result<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(conn)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// Builds the migrated template once per schema version. It is built under a
@@ -62,7 +69,10 @@ async fn database_exists(conn: &mut PgConnection, name: &str) -> anyhow::Result<
 async fn ensure_template() -> anyhow::Result<String> {
     let name = template_name();
     let mut conn = admin().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)").bind(TEMPLATE_LOCK).execute(&mut conn).await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(TEMPLATE_LOCK)
+        .execute(&mut conn)
+        .await?;
     let result = async {
         if database_exists(&mut conn, &name).await? {
             return Ok(());
@@ -70,24 +80,38 @@ async fn ensure_template() -> anyhow::Result<String> {
         let building = format!("berth_building_{}", uuid::Uuid::new_v4().simple());
         ddl(&mut conn, format!(r#"CREATE DATABASE "{building}""#)).await?;
         let pool = PgPool::connect(&url_for(&building)).await?;
-        MIGRATOR.run(&pool).await.context("migrating the template database")?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .context("migrating the template database")?;
         pool.close().await;
-        ddl(&mut conn, format!(r#"ALTER DATABASE "{building}" RENAME TO "{name}""#))
-            .await?;
+        ddl(
+            &mut conn,
+            format!(r#"ALTER DATABASE "{building}" RENAME TO "{name}""#),
+        )
+        .await?;
         // Templates of older schema versions are dead weight now.
-        let stale: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2")
-            .bind(format!("{TEMPLATE_PREFIX}%"))
-            .bind(&name)
-            .fetch_all(&mut conn)
-            .await?;
+        let stale: Vec<String> = sqlx::query_scalar(
+            "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
+        )
+        .bind(format!("{TEMPLATE_PREFIX}%"))
+        .bind(&name)
+        .fetch_all(&mut conn)
+        .await?;
         for old in stale {
-            ddl(&mut conn, format!(r#"DROP DATABASE IF EXISTS "{old}" WITH (FORCE)"#))
-                .await?;
+            ddl(
+                &mut conn,
+                format!(r#"DROP DATABASE IF EXISTS "{old}" WITH (FORCE)"#),
+            )
+            .await?;
         }
         anyhow::Ok(())
     }
     .await;
-    sqlx::query("SELECT pg_advisory_unlock($1)").bind(TEMPLATE_LOCK).execute(&mut conn).await?;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(TEMPLATE_LOCK)
+        .execute(&mut conn)
+        .await?;
     result.map(|()| name)
 }
 
@@ -130,7 +154,10 @@ impl TestDatabase {
         loop {
             match ddl(&mut conn, sql.clone()).await {
                 Ok(_) => break,
-                Err(err) if attempts < 50 && err.to_string().contains("being accessed by other users") => {
+                Err(err)
+                    if attempts < 50
+                        && err.to_string().contains("being accessed by other users") =>
+                {
                     attempts += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
@@ -166,11 +193,16 @@ impl Drop for TestDatabase {
         // Drop may run inside a runtime that is shutting down; a thread with
         // its own small runtime always can finish the job.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let mut conn = admin().await?;
-                ddl(&mut conn, format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
-                    .await?;
+                ddl(
+                    &mut conn,
+                    format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#),
+                )
+                .await?;
                 anyhow::Ok(())
             })
         })

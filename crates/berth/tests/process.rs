@@ -8,7 +8,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A `berth` command with a clean environment: only what the test sets.
@@ -62,10 +66,10 @@ impl Server {
     async fn wait_ready(&mut self, client: &reqwest::Client) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(response) = client.get(self.url("/readyz")).send().await {
-                if response.status() == 200 {
-                    return;
-                }
+            if let Ok(response) = client.get(self.url("/readyz")).send().await
+                && response.status() == 200
+            {
+                return;
             }
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("berth exited early with {status}: {}", self.stderr());
@@ -97,7 +101,10 @@ impl Server {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "berth did not exit in {within:?}");
+            assert!(
+                Instant::now() < deadline,
+                "berth did not exit in {within:?}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -139,7 +146,10 @@ fn an_invalid_value_stops_start_up_with_one_line() {
     let output = berth(
         &["serve"],
         &[
-            ("BERTH_DATABASE_URL", "postgres://postgres@127.0.0.1/none".to_owned()),
+            (
+                "BERTH_DATABASE_URL",
+                "postgres://postgres@127.0.0.1/none".to_owned(),
+            ),
             ("BERTH_REDIS_URL", redis_url()),
             ("BERTH_HEALTH_TIMEOUT_MS", "soon".to_owned()),
         ],
@@ -157,7 +167,9 @@ fn an_invalid_value_stops_start_up_with_one_line() {
 
 #[test]
 fn an_invalid_services_flag_is_refused_by_the_parser() {
-    let output = berth(&["serve", "--services", "registry,billing"], &[]).output().unwrap();
+    let output = berth(&["serve", "--services", "registry,billing"], &[])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("registry,billing"), "{stderr}");
@@ -173,14 +185,22 @@ fn a_config_file_is_read_and_the_environment_wins() {
     )
     .unwrap();
     // The file's bad value is reported with the file's name...
-    let output = berth(&["migrate", "--config", file.to_str().unwrap()], &[]).output().unwrap();
+    let output = berth(&["migrate", "--config", file.to_str().unwrap()], &[])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("log_format") && stderr.contains("berth.toml"), "{stderr}");
+    assert!(
+        stderr.contains("log_format") && stderr.contains("berth.toml"),
+        "{stderr}"
+    );
     // ...and an environment value overrides it.
     let output = berth(
         &["serve", "--config", file.to_str().unwrap()],
-        &[("BERTH_LOG_FORMAT", "json".into()), ("BERTH_HTTP_ADDR", "nowhere".into())],
+        &[
+            ("BERTH_LOG_FORMAT", "json".into()),
+            ("BERTH_HTTP_ADDR", "nowhere".into()),
+        ],
     )
     .output()
     .unwrap();
@@ -192,10 +212,17 @@ fn a_config_file_is_read_and_the_environment_wins() {
 #[tokio::test]
 async fn migrate_applies_the_schema_once_and_is_idempotent() {
     let database = TestDatabase::empty().await.unwrap();
-    let env = [("BERTH_DATABASE_URL", database.url()), ("BERTH_REDIS_URL", redis_url())];
+    let env = [
+        ("BERTH_DATABASE_URL", database.url()),
+        ("BERTH_REDIS_URL", redis_url()),
+    ];
     for _ in 0..2 {
         let output = berth(&["migrate"], &env).output().unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let pool = database.pool().await.unwrap();
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
@@ -209,7 +236,13 @@ async fn migrate_applies_the_schema_once_and_is_idempotent() {
 fn berth_platform_migrations() -> usize {
     std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "sql"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "sql")
+        })
         .count()
 }
 
@@ -235,10 +268,11 @@ async fn two_replicas_started_together_on_an_empty_database_both_come_up() {
     }
 
     let pool = database.pool().await.unwrap();
-    let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT version, count(*) FROM _sqlx_migrations GROUP BY version")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT version, count(*) FROM _sqlx_migrations GROUP BY version")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     assert_eq!(rows.len(), berth_platform_migrations());
     assert!(rows.iter().all(|(_, n)| *n == 1), "{rows:?}");
     let installations: i64 = sqlx::query_scalar("SELECT count(*) FROM installation")
@@ -299,15 +333,24 @@ async fn sigterm_drains_an_in_flight_request_before_exiting() {
     let signalled = Instant::now();
     server.signal("-TERM");
 
-    let response = in_flight.await.unwrap().expect("the in-flight request is answered");
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the in-flight request is answered");
     assert_eq!(response.status(), 200);
     let report: serde_json::Value = response.json().await.unwrap();
     assert_eq!(report["status"], "unhealthy");
-    assert!(signalled.elapsed() >= Duration::from_millis(500), "answered after the drain, not cut short");
+    assert!(
+        signalled.elapsed() >= Duration::from_millis(500),
+        "answered after the drain, not cut short"
+    );
 
     let status = server.wait_exit(Duration::from_secs(20));
     assert!(status.success(), "clean exit after draining: {status}");
-    assert!(client.get(server.url("/livez")).send().await.is_err(), "no longer listening");
+    assert!(
+        client.get(server.url("/livez")).send().await.is_err(),
+        "no longer listening"
+    );
 
     // Every line the request logged carries its id.
     let lines = server.log_lines();
@@ -316,7 +359,9 @@ async fn sigterm_drains_an_in_flight_request_before_exiting() {
         .filter(|l| l["span"]["request_id"] == "drain-probe-1")
         .collect();
     assert!(
-        request_lines.iter().any(|l| l["target"] == "berth::access" && l["status"] == 200),
+        request_lines
+            .iter()
+            .any(|l| l["target"] == "berth::access" && l["status"] == 200),
         "access line with the request id: {lines:#?}"
     );
     assert!(
