@@ -369,3 +369,132 @@ async fn sigterm_drains_an_in_flight_request_before_exiting() {
         "the dependency warning is tied to the request: {lines:#?}"
     );
 }
+
+/// A minimal OTLP/HTTP collector: records each request body it receives.
+fn collector() -> (u16, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut length = 0usize;
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).unwrap();
+                if header.trim().is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n")
+                .unwrap();
+            let _ = tx.send((request_line, body));
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn traces_continue_the_callers_trace_and_reach_the_otlp_collector() {
+    let database = TestDatabase::migrated().await.unwrap();
+    let (collector_port, received) = collector();
+    let mut server = Server::start(
+        &database,
+        &[(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://127.0.0.1:{collector_port}"),
+        )],
+    );
+    let client = reqwest::Client::new();
+    server.wait_ready(&client).await;
+
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let response = client
+        .get(server.url("/api/v2.0/ping"))
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // Shutdown flushes the batch exporter.
+    server.signal("-TERM");
+    assert!(server.wait_exit(Duration::from_secs(20)).success());
+
+    let wanted: Vec<u8> = (0..trace_id.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&trace_id[i..i + 2], 16).unwrap())
+        .collect();
+    let mut exports = Vec::new();
+    while let Ok((line, body)) = received.recv_timeout(Duration::from_secs(5)) {
+        exports.push(line.clone());
+        if line.starts_with("POST /v1/traces") && body.windows(16).any(|w| w == wanted.as_slice()) {
+            return;
+        }
+    }
+    panic!("no exported span carried the caller's trace id; requests seen: {exports:?}");
+}
+
+#[tokio::test]
+async fn tls_is_served_when_a_certificate_and_key_are_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let status = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:FALSE"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl is installed");
+    assert!(status.success());
+
+    let database = TestDatabase::migrated().await.unwrap();
+    let mut server = Server::start(
+        &database,
+        &[
+            ("BERTH_TLS_CERT", cert.display().to_string()),
+            ("BERTH_TLS_KEY", key.display().to_string()),
+        ],
+    );
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap()])
+        .build()
+        .unwrap();
+    let url = format!("https://localhost:{}/api/v2.0/ping", server.port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let response = loop {
+        match client.get(&url).send().await {
+            Ok(response) => break response,
+            Err(err) => {
+                if let Some(status) = server.child.try_wait().unwrap() {
+                    panic!("berth exited with {status}: {}", server.stderr());
+                }
+                assert!(Instant::now() < deadline, "no TLS answer: {err:?}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.text().await.unwrap(), "Pong");
+    // Plain HTTP on the TLS port is not served.
+    let served_plain = match reqwest::get(server.url("/api/v2.0/ping")).await {
+        Ok(response) => response.text().await.is_ok_and(|text| text == "Pong"),
+        Err(_) => false,
+    };
+    assert!(!served_plain);
+}
