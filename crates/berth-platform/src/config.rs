@@ -730,3 +730,34 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod docs_tests {
+    use super::KEYS;
+
+    #[test]
+    fn the_configuration_reference_documents_every_key() {
+        let doc = include_str!("../../../docs/configuration.md");
+        for (key, _) in KEYS {
+            let var = format!("`BERTH_{}`", key.to_ascii_uppercase());
+            assert!(doc.contains(&var), "docs/configuration.md lacks {var}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_example_configuration_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/berth.toml");
+        let config =
+            Config::load(Some(&path), std::iter::empty()).expect("deploy/berth.toml is valid");
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.external_url.as_str(),
+            "https://registry.example.com/"
+        );
+    }
+}
