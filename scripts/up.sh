@@ -19,7 +19,8 @@ ensure_redis
 secret() {
   local file=$DATA_DIR/$1
   if [ ! -s "$file" ]; then
-    (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$file")
+    # The suffix guarantees the password policy's three character classes.
+    (umask 077; echo "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')Aa1" > "$file")
   fi
   cat "$file"
 }

@@ -4,13 +4,16 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse, fn_service};
 use actix_web::middleware::from_fn;
 use actix_web::{App, Error, web};
+use berth_auth::Auth;
 use berth_platform::Platform;
+use berth_platform::config::Service;
 
 use crate::middleware::{body_limit::body_limit, observe::observe, request_id::request_id};
 use crate::routes::{fallback, health, metrics};
 
 pub fn build(
     platform: Platform,
+    auth: Auth,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -21,12 +24,17 @@ pub fn build(
     >,
 > {
     let limits = platform.config().limits;
+    let services = platform.config().services;
     let api_json = web::JsonConfig::default()
         .limit(limits.api_bytes as usize)
         .error_handler(fallback::json_error);
 
+    let form = web::FormConfig::default().limit(limits.api_bytes as usize);
+
     App::new()
         .app_data(web::Data::new(platform))
+        .app_data(web::Data::new(auth))
+        .app_data(form)
         .app_data(web::Data::new(limits))
         // Registered last, runs first: every later layer (and every log
         // line) sees the request id.
@@ -36,11 +44,21 @@ pub fn build(
         .service(health::get_livez)
         .service(health::get_readyz)
         .service(metrics::get_metrics)
+        .configure(|cfg| {
+            if services.contains(Service::Auth) {
+                berth_auth::routes::configure(cfg);
+            }
+        })
         .service(
             web::scope("/api/v2.0")
                 .app_data(api_json)
                 .service(health::get_ping)
-                .service(health::get_health),
+                .service(health::get_health)
+                .configure(|cfg| {
+                    if services.contains(Service::Core) {
+                        berth_core::configure(cfg);
+                    }
+                }),
         )
         .default_service(fn_service(fallback::default_service))
 }

@@ -51,16 +51,23 @@ impl Application {
             source,
         })?;
         let config = platform.config().clone();
+        let auth = berth_auth::Auth::new(platform.clone());
         let background = vec![
             tokio::spawn({
                 let platform = platform.clone();
-                async move { platform.bootstrap_database().await }
+                let auth = auth.clone();
+                async move {
+                    platform.bootstrap_database().await;
+                    ensure_admin(&auth).await;
+                    platform.mark_started();
+                    tracing::info!("berth is ready");
+                }
             }),
             tokio::spawn(metrics_upkeep()),
         ];
 
         let factory_platform = platform.clone();
-        let server = HttpServer::new(move || app::build(factory_platform.clone()))
+        let server = HttpServer::new(move || app::build(factory_platform.clone(), auth.clone()))
             .shutdown_timeout(config.shutdown_timeout.as_secs());
         let bind_error = |source| StartupError::Bind {
             addr: local.to_string(),
@@ -111,6 +118,16 @@ impl Application {
         }
         tracing::info!("berth stopped");
         result
+    }
+}
+
+/// Creates the first administrator, retrying while the database blinks.
+async fn ensure_admin(auth: &berth_auth::Auth) {
+    let mut delay = Duration::from_millis(250);
+    while let Err(err) = berth_auth::bootstrap::ensure_admin(auth).await {
+        tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "creating the administrator failed; retrying");
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
     }
 }
 

@@ -164,6 +164,11 @@ async fn readiness_reports_pending_migrations_until_they_are_applied() {
     tokio::time::timeout(Duration::from_secs(30), platform.bootstrap_database())
         .await
         .expect("bootstrap finishes against a reachable database");
+    assert_eq!(
+        platform.readiness().await,
+        Err(berth_platform::NotReady::Starting)
+    );
+    platform.mark_started();
     assert_eq!(platform.readiness().await, Ok(()));
     platform.db().close().await;
 }

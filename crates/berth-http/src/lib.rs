@@ -9,7 +9,9 @@
 //! This crate must not know about services, storage or the database.
 
 mod error;
+mod failure;
 mod request_id;
 
 pub use error::{ApiError, ErrorBody, ErrorCode, ErrorEntry};
+pub use failure::Failure;
 pub use request_id::{REQUEST_ID_HEADER, RequestId};

@@ -41,6 +41,18 @@ pub struct Config {
     pub health_timeout: Duration,
     pub limits: BodyLimits,
     pub services: Services,
+    pub identity: IdentityConfig,
+}
+
+/// Settings of users, robots and registry tokens.
+#[derive(Debug, Clone)]
+pub struct IdentityConfig {
+    pub self_registration: bool,
+    pub robot_name_prefix: String,
+    pub token_ttl: Duration,
+    pub password_hash_memory_kib: u32,
+    pub password_hash_iterations: u32,
+    pub password_hash_parallelism: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -270,6 +282,21 @@ pub const KEYS: &[(&str, &str)] = &[
         "services",
         "all, or a comma-separated list of gateway,registry,auth,core,replication,scanner",
     ),
+    ("self_registration", "true or false"),
+    (
+        "robot_name_prefix",
+        "1 to 32 printable characters without spaces or ':', such as robot$",
+    ),
+    (
+        "token_ttl_secs",
+        "a whole number of seconds from 60 to 86400",
+    ),
+    (
+        "password_hash_memory_kib",
+        "a whole number of KiB from 1024 to 1048576",
+    ),
+    ("password_hash_iterations", "a whole number from 1 to 20"),
+    ("password_hash_parallelism", "a whole number from 1 to 16"),
 ];
 
 /// Where a configuration value came from, for error messages.
@@ -309,6 +336,10 @@ impl Layered {
         key: &'static str,
         parse: impl FnOnce(&str) -> Option<T>,
     ) -> Result<Option<T>, ConfigError> {
+        debug_assert!(
+            KEYS.iter().any(|(k, _)| *k == key),
+            "configuration key {key} is read but not declared in KEYS"
+        );
         let Some(raw) = self.text(key) else {
             return Ok(None);
         };
@@ -551,6 +582,35 @@ impl Config {
             services: l
                 .parse("services", |s| s.parse().ok())?
                 .unwrap_or(Services::ALL),
+            identity: IdentityConfig {
+                self_registration: l.parse("self_registration", parse_bool)?.unwrap_or(false),
+                robot_name_prefix: l
+                    .parse("robot_name_prefix", |s| {
+                        let ok = (1..=32).contains(&s.len())
+                            && s.chars().all(|c| c.is_ascii_graphic() && c != ':');
+                        ok.then(|| s.to_owned())
+                    })?
+                    .unwrap_or_else(|| String::from("robot$")),
+                token_ttl: Duration::from_secs(
+                    l.parse("token_ttl_secs", |s| parse_bounded(s, 60, 86_400))?
+                        .unwrap_or(1800),
+                ),
+                password_hash_memory_kib: l
+                    .parse("password_hash_memory_kib", |s| {
+                        parse_bounded(s, 1024, 1_048_576).map(|v| v as u32)
+                    })?
+                    .unwrap_or(19 * 1024),
+                password_hash_iterations: l
+                    .parse("password_hash_iterations", |s| {
+                        parse_bounded(s, 1, 20).map(|v| v as u32)
+                    })?
+                    .unwrap_or(2),
+                password_hash_parallelism: l
+                    .parse("password_hash_parallelism", |s| {
+                        parse_bounded(s, 1, 16).map(|v| v as u32)
+                    })?
+                    .unwrap_or(1),
+            },
         })
     }
 }

@@ -41,7 +41,7 @@ struct Inner {
     db: PgPool,
     redis: Redis,
     storage: Storage,
-    schema_ready: AtomicBool,
+    started: AtomicBool,
 }
 
 /// Why the process is not ready to take traffic.
@@ -49,6 +49,9 @@ struct Inner {
 pub enum NotReady {
     DatabaseUnreachable(String),
     MigrationsPending(usize),
+    /// Schema current, start-up tasks (such as creating the first
+    /// administrator) still running.
+    Starting,
 }
 
 impl std::fmt::Display for NotReady {
@@ -56,6 +59,7 @@ impl std::fmt::Display for NotReady {
         match self {
             NotReady::DatabaseUnreachable(e) => write!(f, "database unreachable: {e}"),
             NotReady::MigrationsPending(n) => write!(f, "{n} database migration(s) pending"),
+            NotReady::Starting => f.write_str("start-up tasks are still running"),
         }
     }
 }
@@ -72,7 +76,7 @@ impl Platform {
                 db,
                 redis,
                 storage,
-                schema_ready: AtomicBool::new(false),
+                started: AtomicBool::new(false),
             }),
         })
     }
@@ -106,7 +110,6 @@ impl Platform {
         loop {
             match self.try_bootstrap().await {
                 Ok(()) => {
-                    self.inner.schema_ready.store(true, Ordering::Release);
                     tracing::info!("database ready, schema up to date");
                     return;
                 }
@@ -128,8 +131,14 @@ impl Platform {
         db::migrate(self.db()).await
     }
 
-    /// Ready means: the database answers and its schema is the one this
-    /// binary expects.
+    /// Declares start-up complete: from now on readiness depends only on the
+    /// database answering.
+    pub fn mark_started(&self) {
+        self.inner.started.store(true, Ordering::Release);
+    }
+
+    /// Ready means: start-up finished (schema current, first-start tasks
+    /// done) and the database answers.
     pub async fn readiness(&self) -> Result<(), NotReady> {
         let timeout = self.config().health_timeout;
         match tokio::time::timeout(timeout, self.check_database()).await {
@@ -137,11 +146,11 @@ impl Platform {
             Ok(Err(err)) => return Err(NotReady::DatabaseUnreachable(err.to_string())),
             Err(_) => return Err(NotReady::DatabaseUnreachable("no answer in time".into())),
         }
-        if self.inner.schema_ready.load(Ordering::Acquire) {
+        if self.inner.started.load(Ordering::Acquire) {
             return Ok(());
         }
         match db::migration_state(self.db()).await {
-            Ok(state) if state.pending() == 0 => Ok(()),
+            Ok(state) if state.pending() == 0 => Err(NotReady::Starting),
             Ok(state) => Err(NotReady::MigrationsPending(state.pending())),
             Err(err) => Err(NotReady::DatabaseUnreachable(error_chain(&err))),
         }

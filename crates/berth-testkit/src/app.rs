@@ -5,7 +5,13 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::net::TcpListener;
 
+use crate::caller::Caller;
 use crate::database::{TestDatabase, redis_url};
+
+/// The password of `admin` in every test platform.
+pub const ADMIN_PASSWORD: &str = "Harbor12345";
+/// The password [`TestApp::new_user`] gives its users.
+pub const USER_PASSWORD: &str = "Secret-Passw0rd";
 
 /// `OverallHealthStatus` as a client reads it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -82,6 +88,7 @@ impl TestAppBuilder {
             ("BERTH_HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
             ("BERTH_HEALTH_TIMEOUT_MS".to_owned(), "1000".to_owned()),
             ("BERTH_SHUTDOWN_TIMEOUT_SECS".to_owned(), "5".to_owned()),
+            ("BERTH_ADMIN_PASSWORD".to_owned(), ADMIN_PASSWORD.to_owned()),
         ]);
         env.extend(self.settings);
         let config = Config::load(None, env).context("test configuration")?;
@@ -146,6 +153,68 @@ impl TestApp {
         &self.database
     }
 
+    /// Calls as `admin`.
+    pub fn admin(&self) -> Caller<'_> {
+        Caller::new(self, Some(("admin".to_owned(), ADMIN_PASSWORD.to_owned())))
+    }
+
+    /// Calls with these Basic credentials.
+    pub fn caller(&self, username: &str, password: &str) -> Caller<'_> {
+        Caller::new(self, Some((username.to_owned(), password.to_owned())))
+    }
+
+    /// Calls without credentials.
+    pub fn anonymous(&self) -> Caller<'_> {
+        Caller::new(self, None)
+    }
+
+    /// Creates a user through the API and returns it as a caller, with its id.
+    pub async fn new_user(&self, username: &str) -> (Caller<'_>, i64) {
+        let response = self
+            .admin()
+            .post_json(
+                "/api/v2.0/users",
+                &serde_json::json!({
+                    "username": username,
+                    "password": USER_PASSWORD,
+                    "email": format!("{username}@example.com"),
+                    "realname": username,
+                }),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "creating user {username}");
+        let id = location_id(&response);
+        (self.caller(username, USER_PASSWORD), id)
+    }
+
+    /// Creates a project owned by `owner` and returns its id.
+    pub async fn new_project(&self, owner: &Caller<'_>, name: &str, public: bool) -> i64 {
+        let response = owner
+            .post_json(
+                "/api/v2.0/projects",
+                &serde_json::json!({"project_name": name, "public": public}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "creating project {name}");
+        location_id(&response)
+    }
+
+    /// Adds a user to a project with a role id, as `admin`.
+    pub async fn add_member(&self, project_id: i64, user_id: i64, role_id: i64) {
+        let response = self
+            .admin()
+            .post_json(
+                &format!("/api/v2.0/projects/{project_id}/members"),
+                &serde_json::json!({"role_id": role_id, "member_user": {"user_id": user_id}}),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "adding member {user_id} to {project_id}"
+        );
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
@@ -201,4 +270,16 @@ fn delete_redis_keys(prefix: &str) {
     if !keys.is_empty() {
         let _: Result<(), _> = redis::cmd("DEL").arg(keys).query(&mut conn);
     }
+}
+
+/// The trailing id of a `Location` header.
+pub fn location_id(response: &reqwest::Response) -> i64 {
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("ascii Location");
+    location
+        .rsplit('/')
+        .next()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("no id in Location {location}"))
 }

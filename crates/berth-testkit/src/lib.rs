@@ -9,7 +9,9 @@
 //! `redis://127.0.0.1:6379`).
 
 mod app;
+mod caller;
 mod database;
 
-pub use app::{HealthReport, TestApp, TestAppBuilder};
+pub use app::{ADMIN_PASSWORD, HealthReport, TestApp, TestAppBuilder, USER_PASSWORD, location_id};
+pub use caller::Caller;
 pub use database::{TestDatabase, admin_database_url, redis_url};

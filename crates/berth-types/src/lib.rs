@@ -7,6 +7,8 @@
 
 mod digest;
 mod names;
+mod rbac;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError};
 pub use names::{NameError, ProjectName, Reference, RepositoryName, Tag};
+pub use rbac::{Action, Permission, ProjectRole, Resource, UnknownName};

@@ -1,0 +1,6 @@
+//! Rules of identity and access. No actix, no sqlx: plain values in, plain
+//! decisions out.
+
+pub mod password;
+pub mod rbac;
+pub mod scope;

@@ -1,0 +1,115 @@
+//! Who is calling: resolved once per request from its credentials.
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine;
+use berth_http::{ApiError, ErrorCode, Failure};
+use futures::future::LocalBoxFuture;
+
+use crate::Auth;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Anonymous,
+    User {
+        id: i64,
+        username: String,
+        sysadmin: bool,
+    },
+}
+
+impl Principal {
+    /// The name written to the audit log.
+    pub fn name(&self) -> &str {
+        match self {
+            Principal::Anonymous => "anonymous",
+            Principal::User { username, .. } => username,
+        }
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Principal::User { id, .. } => Some(*id),
+            Principal::Anonymous => None,
+        }
+    }
+
+    pub fn is_sysadmin(&self) -> bool {
+        matches!(self, Principal::User { sysadmin: true, .. })
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        matches!(self, Principal::Anonymous)
+    }
+
+    /// 401 for callers who have not signed in, 403 for those who have: the
+    /// answer to "you may not do this".
+    pub fn denied(&self, message: impl Into<String>) -> ApiError {
+        if self.is_anonymous() {
+            ApiError::new(ErrorCode::Unauthorized, "authentication is required")
+        } else {
+            ApiError::new(ErrorCode::Forbidden, message)
+        }
+    }
+
+    pub fn require_sysadmin(&self) -> Result<(), ApiError> {
+        if self.is_sysadmin() {
+            Ok(())
+        } else {
+            Err(self.denied("only system administrators may do this"))
+        }
+    }
+}
+
+/// Username and password from an `Authorization: Basic` header.
+pub fn basic_credentials(req: &HttpRequest) -> Result<Option<(String, String)>, ApiError> {
+    let Some(header) = req.headers().get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || ApiError::new(ErrorCode::Unauthorized, "malformed Authorization header");
+    let text = header.to_str().map_err(|_| malformed())?;
+    let Some((scheme, value)) = text.split_once(' ') else {
+        return Err(malformed());
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "use HTTP Basic authentication with a username and password, robot secret or access token",
+        ));
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .map_err(|_| malformed())?;
+    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
+    let (user, password) = decoded.split_once(':').ok_or_else(malformed)?;
+    Ok(Some((user.to_owned(), password.to_owned())))
+}
+
+/// The peer address, used for audit and throttling. Forwarded headers are not
+/// trusted: anyone could forge them to dodge a lockout.
+pub fn source_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|addr| addr.ip().to_string())
+}
+
+impl FromRequest for Principal {
+    type Error = Failure;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let auth = req
+                .app_data::<web::Data<Auth>>()
+                .ok_or_else(|| Failure::internal("auth service is not mounted"))?
+                .clone();
+            match basic_credentials(&req)? {
+                None => Ok(Principal::Anonymous),
+                Some((username, password)) => {
+                    auth.login(&username, &password, source_ip(&req).as_deref())
+                        .await
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! The identity service every handler reaches through `web::Data<Auth>`.
+
+use berth_http::{ApiError, ErrorCode, Failure};
+use berth_platform::Platform;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+use crate::Principal;
+use crate::domain::password::{self, HashParams, Verified};
+use crate::store::audit::{AuditEntry, insert_audit};
+use crate::store::users;
+use crate::token::TokenKeys;
+
+#[derive(Clone)]
+pub struct Auth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    platform: Platform,
+    params: HashParams,
+    dummy_hash: OnceCell<String>,
+    keys: OnceCell<TokenKeys>,
+}
+
+impl Auth {
+    pub fn new(platform: Platform) -> Self {
+        let identity = &platform.config().identity;
+        let params = HashParams {
+            memory_kib: identity.password_hash_memory_kib,
+            iterations: identity.password_hash_iterations,
+            parallelism: identity.password_hash_parallelism,
+        };
+        Self {
+            inner: Arc::new(Inner {
+                platform,
+                params,
+                dummy_hash: OnceCell::new(),
+                keys: OnceCell::new(),
+            }),
+        }
+    }
+
+    pub fn platform(&self) -> &Platform {
+        &self.inner.platform
+    }
+
+    pub fn db(&self) -> &sqlx::PgPool {
+        self.inner.platform.db()
+    }
+
+    /// The keys that sign and verify registry tokens, loaded (or created) on
+    /// first use.
+    pub async fn token_keys(&self) -> Result<&TokenKeys, Failure> {
+        self.inner
+            .keys
+            .get_or_try_init(|| TokenKeys::load(&self.inner.platform))
+            .await
+    }
+
+    /// Hashes on the blocking pool: argon2 would stall an async worker.
+    pub async fn hash_password(&self, password: &str) -> Result<String, Failure> {
+        let params = self.inner.params;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || password::hash(&password, params))
+            .await
+            .map_err(Failure::internal)?
+            .map_err(Failure::internal)
+    }
+
+    /// Verifies on the blocking pool. Without a stored hash (unknown user) a
+    /// dummy hash is verified instead, so timing does not reveal who exists.
+    pub async fn verify_password(
+        &self,
+        password: &str,
+        stored: Option<&str>,
+    ) -> Result<Verified, Failure> {
+        let params = self.inner.params;
+        let (stored, real) = match stored {
+            Some(hash) => (hash.to_owned(), true),
+            None => (self.dummy_hash().await?.to_owned(), false),
+        };
+        let password = password.to_owned();
+        let verdict =
+            tokio::task::spawn_blocking(move || password::verify(&password, &stored, params))
+                .await
+                .map_err(Failure::internal)?;
+        Ok(if real { verdict } else { Verified::No })
+    }
+
+    async fn dummy_hash(&self) -> Result<&str, Failure> {
+        let params = self.inner.params;
+        self.inner
+            .dummy_hash
+            .get_or_try_init(|| async {
+                tokio::task::spawn_blocking(move || password::dummy_hash(params))
+                    .await
+                    .map_err(Failure::internal)
+            })
+            .await
+            .map(String::as_str)
+    }
+
+    /// Checks a username and password. Unknown users cost as much as wrong
+    /// passwords, and every failure is audited.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        source_ip: Option<&str>,
+    ) -> Result<Principal, Failure> {
+        let mut conn = self.db().acquire().await?;
+        let user = users::find_user_by_name(&mut conn, username).await?;
+        let verdict = self
+            .verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .await?;
+        match (user, verdict) {
+            (Some(user), Verified::Yes | Verified::YesButRehash) => {
+                if verdict == Verified::YesButRehash {
+                    let fresh = self.hash_password(password).await?;
+                    users::update_password_hash(&mut conn, user.id, &fresh, false).await?;
+                    tracing::info!(
+                        user.id = user.id,
+                        "password rehashed with the current parameters"
+                    );
+                }
+                Ok(Principal::User {
+                    id: user.id,
+                    username: user.username,
+                    sysadmin: user.sysadmin,
+                })
+            }
+            _ => {
+                insert_audit(
+                    &mut conn,
+                    &AuditEntry {
+                        project_id: None,
+                        username,
+                        source_ip,
+                        resource_type: "user",
+                        resource: username,
+                        operation: "login",
+                        detail: "invalid credentials",
+                        success: false,
+                    },
+                )
+                .await?;
+                Err(ApiError::new(ErrorCode::Unauthorized, "invalid username or password").into())
+            }
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Registry tokens: ES256 JWTs as the Docker token-authentication spec
+//! describes them (token.md, jwt.md), signed with a key from configuration or
+//! from the database, so every replica signs and verifies with the same one.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use berth_http::Failure;
+use berth_platform::Platform;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rustls_pki_types::PrivatePkcs8KeyDer;
+use rustls_pki_types::pem::PemObject;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::domain::scope::AccessEntry;
+use crate::store::keys;
+
+/// `iss` of every token Berth signs.
+pub const ISSUER: &str = "berth-token-issuer";
+/// `service` and `aud`: what the registry calls itself in its challenge.
+pub const SERVICE: &str = "berth";
+const ALGORITHM_NAME: &str = "ES256";
+/// Clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECS: u64 = 10;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub sub: String,
+    pub aud: String,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub access: Vec<AccessEntry>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum TokenError {
+    #[error("token is malformed")]
+    Malformed,
+    #[error("token was not signed by a key of this registry")]
+    UnknownKey,
+    #[error("token is invalid: {0}")]
+    Invalid(String),
+}
+
+struct Verifier {
+    key: DecodingKey,
+}
+
+/// The active signing key and every key whose tokens still verify.
+pub struct TokenKeys {
+    kid: String,
+    signing: EncodingKey,
+    verifiers: HashMap<String, Verifier>,
+    ttl: Duration,
+}
+
+fn key_id(public_key: &[u8]) -> String {
+    hex::encode(&Sha256::digest(public_key)[..12])
+}
+
+fn key_pair(pkcs8: &[u8]) -> Result<EcdsaKeyPair, Failure> {
+    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).map_err(|e| {
+        Failure::internal(format!(
+            "token signing key is not a PKCS#8 EC P-256 key: {e}"
+        ))
+    })
+}
+
+impl TokenKeys {
+    pub async fn load(platform: &Platform) -> Result<TokenKeys, Failure> {
+        let ttl = platform.config().identity.token_ttl;
+        if let Some(path) = &platform.config().token_key {
+            let der = PrivatePkcs8KeyDer::from_pem_file(path).map_err(|e| {
+                Failure::internal(format!("cannot read token key {}: {e}", path.display()))
+            })?;
+            return Self::from_pkcs8(&[(der.secret_pkcs8_der().to_vec(), true)], ttl);
+        }
+        let mut conn = platform.db().acquire().await?;
+        let mut rows = keys::list_keys(&mut conn).await?;
+        if !rows.iter().any(|k| k.active) {
+            let pkcs8 = EcdsaKeyPair::generate_pkcs8(
+                &ECDSA_P256_SHA256_FIXED_SIGNING,
+                &SystemRandom::new(),
+            )
+            .map_err(|e| Failure::internal(format!("generating a token key failed: {e}")))?;
+            let kid = key_id(key_pair(pkcs8.as_ref())?.public_key().as_ref());
+            // Replicas racing here agree on whichever key was stored first.
+            keys::insert_first_key(&mut conn, &kid, ALGORITHM_NAME, pkcs8.as_ref()).await?;
+            rows = keys::list_keys(&mut conn).await?;
+            tracing::info!("generated the registry token signing key");
+        }
+        let material: Vec<(Vec<u8>, bool)> = rows
+            .into_iter()
+            .map(|k| (k.private_key, k.active))
+            .collect();
+        Self::from_pkcs8(&material, ttl)
+    }
+
+    fn from_pkcs8(material: &[(Vec<u8>, bool)], ttl: Duration) -> Result<TokenKeys, Failure> {
+        let mut verifiers = HashMap::new();
+        let mut active = None;
+        for (pkcs8, is_active) in material {
+            let pair = key_pair(pkcs8)?;
+            let public = pair.public_key().as_ref();
+            let kid = key_id(public);
+            verifiers.insert(
+                kid.clone(),
+                Verifier {
+                    key: DecodingKey::from_ec_der(public),
+                },
+            );
+            if *is_active {
+                active = Some((kid, EncodingKey::from_ec_der(pkcs8)));
+            }
+        }
+        let (kid, signing) =
+            active.ok_or_else(|| Failure::internal("no active token signing key"))?;
+        Ok(TokenKeys {
+            kid,
+            signing,
+            verifiers,
+            ttl,
+        })
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Signs a token for `subject` granting exactly `access`.
+    pub fn issue(
+        &self,
+        subject: &str,
+        access: Vec<AccessEntry>,
+        now: i64,
+    ) -> Result<(String, Claims), Failure> {
+        let claims = Claims {
+            iss: ISSUER.to_owned(),
+            sub: subject.to_owned(),
+            aud: SERVICE.to_owned(),
+            exp: now + self.ttl.as_secs() as i64,
+            nbf: now,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            access,
+        };
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        let token =
+            jsonwebtoken::encode(&header, &claims, &self.signing).map_err(Failure::internal)?;
+        Ok((token, claims))
+    }
+
+    /// Verifies signature, algorithm, issuer, audience and validity window.
+    /// The key is chosen by `kid` among our own keys only: a key, URL or
+    /// certificate carried in the token's header is never used.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        if header.alg != Algorithm::ES256 {
+            return Err(TokenError::Invalid(format!(
+                "algorithm {:?} is not accepted",
+                header.alg
+            )));
+        }
+        let verifier = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.verifiers.get(kid))
+            .ok_or(TokenError::UnknownKey)?;
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.leeway = LEEWAY_SECS;
+        validation.validate_nbf = true;
+        validation.set_audience(&[SERVICE]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "aud", "iss", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, &verifier.key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| TokenError::Invalid(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn keys() -> TokenKeys {
+        let pkcs8 =
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .unwrap();
+        TokenKeys::from_pkcs8(&[(pkcs8.as_ref().to_vec(), true)], Duration::from_secs(300)).unwrap()
+    }
+
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    fn pull(name: &str) -> Vec<AccessEntry> {
+        vec![AccessEntry {
+            resource_type: "repository".into(),
+            name: name.into(),
+            actions: vec!["pull".into()],
+        }]
+    }
+
+    /// Re-signs arbitrary claims with `keys`, to forge tokens that differ from
+    /// a good one in one respect.
+    fn sign(keys: &TokenKeys, claims: &Claims) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(keys.kid.clone());
+        jsonwebtoken::encode(&header, claims, &keys.signing).unwrap()
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_carry_what_was_granted() {
+        let keys = keys();
+        let (token, claims) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let verified = keys.verify(&token).unwrap();
+        assert_eq!(verified, claims);
+        assert_eq!(verified.exp - verified.iat, 300);
+        assert_eq!(verified.aud, SERVICE);
+    }
+
+    #[test]
+    fn tokens_from_another_key_are_refused_even_with_our_kid() {
+        let ours = keys();
+        let theirs = keys();
+        let (_, claims) = ours.issue("alice", pull("library/app"), now()).unwrap();
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(ours.kid.clone());
+        let forged = jsonwebtoken::encode(&header, &claims, &theirs.signing).unwrap();
+        assert!(matches!(ours.verify(&forged), Err(TokenError::Invalid(_))));
+        let (foreign, _) = theirs.issue("alice", pull("library/app"), now()).unwrap();
+        assert_eq!(ours.verify(&foreign), Err(TokenError::UnknownKey));
+    }
+
+    #[test]
+    fn alg_none_and_hmac_tokens_are_refused() {
+        let keys = keys();
+        let (token, _) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let payload = token.split('.').nth(1).unwrap();
+        for alg in ["none", "HS256", "RS256"] {
+            let header = URL_SAFE_NO_PAD.encode(format!(
+                r#"{{"alg":"{alg}","typ":"JWT","kid":"{}"}}"#,
+                keys.kid
+            ));
+            let forged = format!("{header}.{payload}.");
+            assert!(keys.verify(&forged).is_err(), "{alg}");
+        }
+        // HS256 keyed with public material: the classic confusion attack.
+        let hs_key = EncodingKey::from_secret(keys.kid.as_bytes());
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(keys.kid.clone());
+        let (_, claims) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let forged = jsonwebtoken::encode(&header, &claims, &hs_key).unwrap();
+        assert!(keys.verify(&forged).is_err());
+    }
+
+    #[test]
+    fn embedded_keys_in_the_header_are_ignored() {
+        let ours = keys();
+        let attacker = keys();
+        let (_, claims) = ours.issue("alice", pull("library/app"), now()).unwrap();
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(ours.kid.clone());
+        header.jku = Some("https://attacker.example/jwks.json".into());
+        let forged = jsonwebtoken::encode(&header, &claims, &attacker.signing).unwrap();
+        assert!(ours.verify(&forged).is_err());
+    }
+
+    #[test]
+    fn validity_window_and_audience_are_enforced() {
+        let keys = keys();
+        let (_, good) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let cases = [
+            (
+                "expired",
+                Claims {
+                    exp: now() - LEEWAY_SECS as i64 - 5,
+                    ..good.clone()
+                },
+            ),
+            (
+                "not yet valid",
+                Claims {
+                    nbf: now() + LEEWAY_SECS as i64 + 30,
+                    ..good.clone()
+                },
+            ),
+            (
+                "wrong audience",
+                Claims {
+                    aud: "other-registry".into(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "wrong issuer",
+                Claims {
+                    iss: "someone-else".into(),
+                    ..good.clone()
+                },
+            ),
+        ];
+        for (what, claims) in cases {
+            assert!(keys.verify(&sign(&keys, &claims)).is_err(), "{what}");
+        }
+        let within_leeway = Claims {
+            exp: now() - 2,
+            ..good.clone()
+        };
+        assert!(
+            keys.verify(&sign(&keys, &within_leeway)).is_ok(),
+            "inside the leeway"
+        );
+        let nbf_within = Claims {
+            nbf: now() + 2,
+            ..good
+        };
+        assert!(
+            keys.verify(&sign(&keys, &nbf_within)).is_ok(),
+            "nbf inside the leeway"
+        );
+    }
+}

@@ -1,0 +1,10 @@
+//! The management API under `/api/v2.0`, in Harbor's shapes: users,
+//! projects and members so far. Handlers speak HTTP only: they extract,
+//! authorise through `berth-auth`, call the store in one transaction with its
+//! audit record, and map the answer.
+
+mod paging;
+mod routes;
+mod views;
+
+pub use routes::configure;

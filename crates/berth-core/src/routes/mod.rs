@@ -1,0 +1,60 @@
+use actix_web::{HttpRequest, web};
+use berth_auth::Principal;
+use berth_auth::principal::source_ip;
+use berth_auth::store::audit::{AuditEntry, insert_audit};
+use sqlx::PgConnection;
+
+mod members;
+mod projects;
+mod users;
+
+/// Mounts the management API; the caller puts it under `/api/v2.0`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    users::configure(cfg);
+    projects::configure(cfg);
+    members::configure(cfg);
+}
+
+/// What an audit record needs to know about the request.
+pub(crate) struct Actor<'a> {
+    pub principal: &'a Principal,
+    pub source_ip: Option<String>,
+}
+
+impl<'a> Actor<'a> {
+    pub fn new(principal: &'a Principal, req: &HttpRequest) -> Self {
+        Self {
+            principal,
+            source_ip: source_ip(req),
+        }
+    }
+
+    /// Records a successful change; call inside the change's transaction.
+    pub async fn audit(
+        &self,
+        conn: &mut PgConnection,
+        project_id: Option<i64>,
+        resource_type: &str,
+        resource: &str,
+        operation: &str,
+    ) -> Result<(), sqlx::Error> {
+        insert_audit(
+            conn,
+            &AuditEntry {
+                project_id,
+                username: self.principal.name(),
+                source_ip: self.source_ip.as_deref(),
+                resource_type,
+                resource,
+                operation,
+                detail: "",
+                success: true,
+            },
+        )
+        .await
+    }
+}
+
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
+}
