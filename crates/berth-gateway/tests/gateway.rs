@@ -49,7 +49,7 @@ async fn unknown_paths_answer_in_the_envelope_of_their_api_family() {
             .contains("/v2/library/app/manifests/latest")
     );
 
-    for path in ["/api/v2.0/projects", "/service/token", "/c/login"] {
+    for path in ["/api/v2.0/no-such-resource", "/service/no-such-service", "/c/no-such-page"] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
         assert_eq!(response.headers()["content-type"], "application/json");
@@ -113,10 +113,10 @@ async fn declared_bodies_over_the_route_limit_are_refused_before_reading() {
     let body: serde_json::Value = manifest.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "MANIFEST_INVALID");
 
-    // Within the limit the request reaches routing (and finds no service).
+    // Within the limit the request reaches routing (and finds no such API).
     let small = app
         .client
-        .post(app.url("/api/v2.0/projects"))
+        .post(app.url("/api/v2.0/no-such-resource"))
         .header("content-type", "application/json")
         .body("{}")
         .send()
