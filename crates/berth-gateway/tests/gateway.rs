@@ -49,7 +49,11 @@ async fn unknown_paths_answer_in_the_envelope_of_their_api_family() {
             .contains("/v2/library/app/manifests/latest")
     );
 
-    for path in ["/api/v2.0/no-such-resource", "/service/no-such-service", "/c/no-such-page"] {
+    for path in [
+        "/api/v2.0/no-such-resource",
+        "/service/no-such-service",
+        "/c/no-such-page",
+    ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
         assert_eq!(response.headers()["content-type"], "application/json");
