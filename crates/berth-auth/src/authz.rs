@@ -7,7 +7,8 @@ use berth_types::{Action, ProjectRole, Resource};
 use sqlx::PgConnection;
 
 use crate::Principal;
-use crate::domain::rbac::{PermissionSet, project_permissions};
+use crate::domain::rbac::{PermissionSet, project_permissions, public_project_permissions};
+use crate::domain::robot::{Grant, grants_in_project};
 use crate::store::members::find_role;
 use crate::store::projects::{ProjectRow, find_project, find_project_by_name};
 
@@ -17,11 +18,23 @@ pub struct ProjectAccess {
     pub project: ProjectRow,
     pub role: Option<ProjectRole>,
     pub permissions: PermissionSet,
+    /// Robot grants narrowed to repositories matching a pattern.
+    pub repository_grants: Vec<Grant>,
 }
 
 impl ProjectAccess {
     pub fn allows(&self, resource: Resource, action: Action) -> bool {
         self.permissions.allows(resource, action)
+    }
+
+    /// Whether the action holds for the repository at `path` inside the
+    /// project, counting grants narrowed to matching repositories.
+    pub fn allows_repository(&self, path: &str, resource: Resource, action: Action) -> bool {
+        let grants = crate::domain::robot::ProjectGrants {
+            whole: self.permissions.clone(),
+            by_repository: self.repository_grants.clone(),
+        };
+        grants.allows_repository(path, berth_types::Permission::new(resource, action))
     }
 
     pub fn require(
@@ -89,13 +102,28 @@ pub async fn project_access(
         return Err(project_not_found(reference).into());
     };
     let role = role.and_then(|r| ProjectRole::from_id(i64::from(r)));
-    let permissions = project_permissions(principal.is_sysadmin(), role, project.public);
-    if !permissions.allows(Resource::Project, Action::Read) {
+    let (permissions, repository_grants) = match principal {
+        Principal::Robot { permissions, .. } => {
+            let grants = grants_in_project(permissions, &project.name);
+            let mut whole = grants.whole;
+            if project.public {
+                whole = whole.union(public_project_permissions().iter().copied());
+            }
+            (whole, grants.by_repository)
+        }
+        Principal::User { .. } | Principal::Anonymous => (
+            project_permissions(principal.is_sysadmin(), role, project.public),
+            Vec::new(),
+        ),
+    };
+    // A caller who may do nothing at all here does not learn it exists.
+    if permissions.is_empty() && repository_grants.is_empty() {
         return Err(project_not_found(reference).into());
     }
     Ok(ProjectAccess {
         project,
         role,
         permissions,
+        repository_grants,
     })
 }

@@ -5,9 +5,13 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 use berth_http::{ApiError, ErrorCode, Failure};
+use berth_types::{Action, Resource};
 use futures::future::LocalBoxFuture;
+use std::sync::Arc;
 
 use crate::Auth;
+use crate::domain::rbac::PermissionSet;
+use crate::domain::robot::{RobotPermission, system_grants};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -17,6 +21,13 @@ pub enum Principal {
         username: String,
         sysadmin: bool,
     },
+    Robot {
+        id: i64,
+        /// With the configured prefix, as the robot signs in.
+        name: String,
+        project_id: Option<i64>,
+        permissions: Arc<Vec<RobotPermission>>,
+    },
 }
 
 impl Principal {
@@ -25,13 +36,32 @@ impl Principal {
         match self {
             Principal::Anonymous => "anonymous",
             Principal::User { username, .. } => username,
+            Principal::Robot { name, .. } => name,
         }
     }
 
     pub fn user_id(&self) -> Option<i64> {
         match self {
             Principal::User { id, .. } => Some(*id),
-            Principal::Anonymous => None,
+            Principal::Anonymous | Principal::Robot { .. } => None,
+        }
+    }
+
+    /// System-level permissions: everything for administrators, what a
+    /// system robot was granted, nothing for anyone else.
+    pub fn system_permissions(&self) -> PermissionSet {
+        match self {
+            Principal::User { sysadmin: true, .. } => PermissionSet::everything(),
+            Principal::Robot { permissions, .. } => system_grants(permissions),
+            Principal::User { .. } | Principal::Anonymous => PermissionSet::default(),
+        }
+    }
+
+    pub fn require_system(&self, resource: Resource, action: Action) -> Result<(), ApiError> {
+        if self.system_permissions().allows(resource, action) {
+            Ok(())
+        } else {
+            Err(self.denied(format!("you may not {action} {resource} at system level")))
         }
     }
 

@@ -8,7 +8,36 @@ use tokio::sync::OnceCell;
 use crate::Principal;
 use crate::domain::password::{self, HashParams, Verified};
 use crate::store::audit::{AuditEntry, insert_audit};
-use crate::store::users;
+use crate::store::{robots, users};
+
+/// Audits a failed sign-in and builds the uniform 401. An audit write that
+/// fails is reported as the fault it is.
+async fn login_failed(
+    conn: &mut sqlx::PgConnection,
+    resource_type: &str,
+    name: &str,
+    source_ip: Option<&str>,
+    detail: &str,
+) -> Failure {
+    let audited = insert_audit(
+        conn,
+        &AuditEntry {
+            project_id: None,
+            username: name,
+            source_ip,
+            resource_type,
+            resource: name,
+            operation: "login",
+            detail,
+            success: false,
+        },
+    )
+    .await;
+    match audited {
+        Ok(()) => ApiError::new(ErrorCode::Unauthorized, "invalid username or password").into(),
+        Err(err) => err.into(),
+    }
+}
 use crate::token::TokenKeys;
 
 #[derive(Clone)]
@@ -101,8 +130,9 @@ impl Auth {
             .map(String::as_str)
     }
 
-    /// Checks a username and password. Unknown users cost as much as wrong
-    /// passwords, and every failure is audited.
+    /// Checks a username and password (or robot name and secret). Unknown
+    /// names cost as much as wrong secrets, every failure is audited, and the
+    /// client learns only that the credentials did not work.
     pub async fn login(
         &self,
         username: &str,
@@ -110,6 +140,12 @@ impl Auth {
         source_ip: Option<&str>,
     ) -> Result<Principal, Failure> {
         let mut conn = self.db().acquire().await?;
+        let prefix = &self.inner.platform.config().identity.robot_name_prefix;
+        if let Some(stored_name) = username.strip_prefix(prefix.as_str()) {
+            return self
+                .robot_login(&mut conn, username, stored_name, password, source_ip)
+                .await;
+        }
         let user = users::find_user_by_name(&mut conn, username).await?;
         let verdict = self
             .verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()))
@@ -130,23 +166,56 @@ impl Auth {
                     sysadmin: user.sysadmin,
                 })
             }
-            _ => {
-                insert_audit(
-                    &mut conn,
-                    &AuditEntry {
-                        project_id: None,
-                        username,
-                        source_ip,
-                        resource_type: "user",
-                        resource: username,
-                        operation: "login",
-                        detail: "invalid credentials",
-                        success: false,
-                    },
-                )
-                .await?;
-                Err(ApiError::new(ErrorCode::Unauthorized, "invalid username or password").into())
+            _ => Err(login_failed(
+                &mut conn,
+                "user",
+                username,
+                source_ip,
+                "invalid credentials",
+            )
+            .await),
+        }
+    }
+
+    async fn robot_login(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        full_name: &str,
+        stored_name: &str,
+        secret: &str,
+        source_ip: Option<&str>,
+    ) -> Result<Principal, Failure> {
+        let robot = robots::find_robot_by_name(conn, stored_name).await?;
+        let verdict = self
+            .verify_password(secret, robot.as_ref().map(|r| r.secret_hash.as_str()))
+            .await?;
+        let refusal = match (&robot, verdict) {
+            (None, _) | (Some(_), Verified::No) => Some("invalid credentials"),
+            (Some(r), _) if r.disabled => Some("robot is disabled"),
+            (Some(r), _) if r.is_expired(chrono::Utc::now()) => Some("robot has expired"),
+            (Some(_), _) => None,
+        };
+        match (robot, refusal) {
+            (Some(robot), None) => {
+                if verdict == Verified::YesButRehash {
+                    let fresh = self.hash_password(secret).await?;
+                    robots::update_secret_hash_only(conn, robot.id, &fresh).await?;
+                }
+                Ok(Principal::Robot {
+                    id: robot.id,
+                    name: full_name.to_owned(),
+                    project_id: robot.project_id,
+                    permissions: std::sync::Arc::new(robot.permissions.0),
+                })
             }
+            (_, reason) => Err(login_failed(
+                conn,
+                "robot",
+                full_name,
+                source_ip,
+                reason.unwrap_or("invalid credentials"),
+            )
+            .await),
         }
     }
 }

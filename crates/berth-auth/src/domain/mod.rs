@@ -3,4 +3,5 @@
 
 pub mod password;
 pub mod rbac;
+pub mod robot;
 pub mod scope;

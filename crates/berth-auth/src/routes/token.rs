@@ -51,7 +51,11 @@ async fn grant(
                             .iter()
                             .filter(|(wire, action)| {
                                 actions.iter().any(|a| a == wire || a == "*")
-                                    && access.allows(Resource::Repository, *action)
+                                    && access.allows_repository(
+                                        name.path_in_project(),
+                                        Resource::Repository,
+                                        *action,
+                                    )
                             })
                             .map(|(wire, _)| (*wire).to_owned())
                             .collect(),

@@ -26,7 +26,7 @@ macro_rules! select_projects {
 
 pub struct NewProject<'a> {
     pub name: &'a str,
-    pub owner_id: i64,
+    pub owner_id: Option<i64>,
     pub public: bool,
     pub metadata: &'a serde_json::Value,
     pub storage_limit: i64,

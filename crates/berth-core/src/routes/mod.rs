@@ -6,6 +6,7 @@ use sqlx::PgConnection;
 
 mod members;
 mod projects;
+mod robots;
 mod users;
 
 /// Mounts the management API; the caller puts it under `/api/v2.0`.
@@ -13,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     users::configure(cfg);
     projects::configure(cfg);
     members::configure(cfg);
+    robots::configure(cfg);
 }
 
 /// What an audit record needs to know about the request.

@@ -94,9 +94,15 @@ async fn create_project(
     principal: Principal,
     body: web::Json<ProjectReq>,
 ) -> Result<HttpResponse, Failure> {
-    let Some(owner_id) = principal.user_id() else {
-        return Err(principal.denied("sign in to create projects").into());
-    };
+    // Users create projects; robots only with the system-level grant.
+    let owner_id = principal.user_id();
+    let may_create = owner_id.is_some()
+        || principal
+            .system_permissions()
+            .allows(Resource::Project, Action::Create);
+    if !may_create {
+        return Err(principal.denied("you may not create projects").into());
+    }
     let body = body.into_inner();
     let raw_name = body
         .project_name
@@ -134,7 +140,9 @@ async fn create_project(
             format!("project {name} already exists"),
         )
     })?;
-    members::insert_member(&mut tx, id, owner_id, ProjectRole::ProjectAdmin.id()).await?;
+    if let Some(owner_id) = owner_id {
+        members::insert_member(&mut tx, id, owner_id, ProjectRole::ProjectAdmin.id()).await?;
+    }
     Actor::new(&principal, &req)
         .audit(&mut tx, Some(id), "project", name.as_str(), "create")
         .await?;

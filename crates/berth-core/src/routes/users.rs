@@ -5,6 +5,7 @@ use berth_auth::domain::password::{self, Verified};
 use berth_auth::store::users::{self, NewUser};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
+use berth_types::{Action, Resource};
 use serde::Deserialize;
 
 use super::{Actor, is_unique_violation};
@@ -111,7 +112,10 @@ async fn create_user(
 ) -> Result<HttpResponse, Failure> {
     let body = body.into_inner();
     let self_registration = auth.platform().config().identity.self_registration;
-    let may_create = principal.is_sysadmin() || (self_registration && principal.is_anonymous());
+    let may_create = principal
+        .system_permissions()
+        .allows(Resource::User, Action::Create)
+        || (self_registration && principal.is_anonymous());
     if !may_create {
         return Err(principal
             .denied("only system administrators may create users")
@@ -198,7 +202,7 @@ async fn list_users(
     query: web::Query<ListUsersQuery>,
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Failure> {
-    principal.require_sysadmin()?;
+    principal.require_system(Resource::User, Action::List)?;
     let page = paging.page()?;
     let (q_username, q_email) = filters_from_q(query.q.as_deref())?;
     let username = query.username.clone().or(q_username);
