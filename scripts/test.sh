@@ -10,6 +10,9 @@ ensure_rust
 ensure_postgres
 ensure_redis
 
+# Real registry clients for the end-to-end tests.
+command -v skopeo >/dev/null || apt_install skopeo
+
 ensure_role berth_test berth_test CREATEDB
 export BERTH_TEST_DATABASE_URL=${BERTH_TEST_DATABASE_URL:-postgres://berth_test:berth_test@$PG_HOST:$PG_PORT/postgres}
 export BERTH_TEST_REDIS_URL=${BERTH_TEST_REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT}

@@ -48,6 +48,9 @@ pub fn build(
             if services.contains(Service::Auth) {
                 berth_auth::routes::configure(cfg);
             }
+            if services.contains(Service::Registry) {
+                berth_registry::configure(cfg);
+            }
         })
         .service(
             web::scope("/api/v2.0")

@@ -1,0 +1,8 @@
+//! The OCI Distribution API (`/v2/`). Requests carry a bearer token from the
+//! token service; the registry verifies it and checks the action it needs
+//! against the token's `access` claim.
+
+mod challenge;
+mod routes;
+
+pub use routes::configure;
