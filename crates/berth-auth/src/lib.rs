@@ -9,6 +9,7 @@
 pub mod authz;
 pub mod bootstrap;
 pub mod domain;
+pub mod lockout;
 pub mod principal;
 pub mod routes;
 pub mod service;

@@ -7,37 +7,9 @@ use tokio::sync::OnceCell;
 
 use crate::Principal;
 use crate::domain::password::{self, HashParams, Verified};
+use crate::lockout;
 use crate::store::audit::{AuditEntry, insert_audit};
 use crate::store::{robots, users};
-
-/// Audits a failed sign-in and builds the uniform 401. An audit write that
-/// fails is reported as the fault it is.
-async fn login_failed(
-    conn: &mut sqlx::PgConnection,
-    resource_type: &str,
-    name: &str,
-    source_ip: Option<&str>,
-    detail: &str,
-) -> Failure {
-    let audited = insert_audit(
-        conn,
-        &AuditEntry {
-            project_id: None,
-            username: name,
-            source_ip,
-            resource_type,
-            resource: name,
-            operation: "login",
-            detail,
-            success: false,
-        },
-    )
-    .await;
-    match audited {
-        Ok(()) => ApiError::new(ErrorCode::Unauthorized, "invalid username or password").into(),
-        Err(err) => err.into(),
-    }
-}
 use crate::token::TokenKeys;
 
 #[derive(Clone)]
@@ -139,6 +111,15 @@ impl Auth {
         password: &str,
         source_ip: Option<&str>,
     ) -> Result<Principal, Failure> {
+        let redis = self.inner.platform.redis();
+        if let Some(seconds) = lockout::locked_for(redis, username, source_ip).await {
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                format!("too many failed sign-ins; try again in {seconds} seconds"),
+            )
+            .with_retry_after(seconds)
+            .into());
+        }
         let mut conn = self.db().acquire().await?;
         let prefix = &self.inner.platform.config().identity.robot_name_prefix;
         if let Some(stored_name) = username.strip_prefix(prefix.as_str()) {
@@ -160,21 +141,87 @@ impl Auth {
                         "password rehashed with the current parameters"
                     );
                 }
+                lockout::record_success(redis, username).await;
                 Ok(Principal::User {
                     id: user.id,
                     username: user.username,
                     sysadmin: user.sysadmin,
                 })
             }
-            _ => Err(login_failed(
-                &mut conn,
-                "user",
-                username,
-                source_ip,
-                "invalid credentials",
-            )
-            .await),
+            _ => Err(self
+                .login_failed(
+                    &mut conn,
+                    "user",
+                    username,
+                    source_ip,
+                    "invalid credentials",
+                )
+                .await),
         }
+    }
+
+    /// Audits a failed sign-in, counts it towards a lockout (auditing any
+    /// lockout it triggers), and builds the uniform 401.
+    async fn login_failed(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        resource_type: &str,
+        name: &str,
+        source_ip: Option<&str>,
+        detail: &str,
+    ) -> Failure {
+        fn entry<'a>(
+            name: &'a str,
+            source_ip: Option<&'a str>,
+            resource_type: &'a str,
+            operation: &'a str,
+            detail: &'a str,
+        ) -> AuditEntry<'a> {
+            AuditEntry {
+                project_id: None,
+                username: name,
+                source_ip,
+                resource_type,
+                resource: name,
+                operation,
+                detail,
+                success: false,
+            }
+        }
+        if let Err(err) = insert_audit(
+            conn,
+            &entry(name, source_ip, resource_type, "login", detail),
+        )
+        .await
+        {
+            return err.into();
+        }
+        let identity = &self.inner.platform.config().identity;
+        let policy = lockout::LockoutPolicy {
+            threshold: identity.lockout_threshold,
+            window: identity.lockout_window,
+            cooldown: identity.lockout_cooldown,
+        };
+        for subject in
+            lockout::record_failure(self.inner.platform.redis(), policy, name, source_ip).await
+        {
+            let detail = format!(
+                "{} locked for {} s after {} failed sign-ins",
+                subject.describe(),
+                policy.cooldown.as_secs(),
+                policy.threshold
+            );
+            tracing::warn!(detail = %detail, "sign-in lockout");
+            if let Err(err) = insert_audit(
+                conn,
+                &entry(name, source_ip, resource_type, "lockout", &detail),
+            )
+            .await
+            {
+                return err.into();
+            }
+        }
+        ApiError::new(ErrorCode::Unauthorized, "invalid username or password").into()
     }
 
     async fn robot_login(
@@ -201,6 +248,7 @@ impl Auth {
                     let fresh = self.hash_password(secret).await?;
                     robots::update_secret_hash_only(conn, robot.id, &fresh).await?;
                 }
+                lockout::record_success(self.inner.platform.redis(), full_name).await;
                 Ok(Principal::Robot {
                     id: robot.id,
                     name: full_name.to_owned(),
@@ -208,14 +256,15 @@ impl Auth {
                     permissions: std::sync::Arc::new(robot.permissions.0),
                 })
             }
-            (_, reason) => Err(login_failed(
-                conn,
-                "robot",
-                full_name,
-                source_ip,
-                reason.unwrap_or("invalid credentials"),
-            )
-            .await),
+            (_, reason) => Err(self
+                .login_failed(
+                    conn,
+                    "robot",
+                    full_name,
+                    source_ip,
+                    reason.unwrap_or("invalid credentials"),
+                )
+                .await),
         }
     }
 }

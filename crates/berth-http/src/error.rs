@@ -126,6 +126,7 @@ pub struct ApiError {
     status: StatusCode,
     message: String,
     detail: Option<serde_json::Value>,
+    retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -135,7 +136,14 @@ impl ApiError {
             status: code.status(),
             message: message.into(),
             detail: None,
+            retry_after_secs: None,
         }
+    }
+
+    /// Adds `Retry-After`, for 429 and 503 answers.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_secs = Some(seconds);
+        self
     }
 
     pub fn with_status(mut self, status: StatusCode) -> Self {
@@ -181,9 +189,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .insert_header(ContentType::json())
-            .json(self.body())
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header(ContentType::json());
+        if let Some(seconds) = self.retry_after_secs {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        response.json(self.body())
     }
 }
 

@@ -53,6 +53,11 @@ pub struct IdentityConfig {
     pub password_hash_memory_kib: u32,
     pub password_hash_iterations: u32,
     pub password_hash_parallelism: u32,
+    /// Failed sign-ins for one name, or from one address, within the window
+    /// that trigger a cool-down.
+    pub lockout_threshold: u32,
+    pub lockout_window: Duration,
+    pub lockout_cooldown: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -297,6 +302,18 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("password_hash_iterations", "a whole number from 1 to 20"),
     ("password_hash_parallelism", "a whole number from 1 to 16"),
+    (
+        "login_lockout_threshold",
+        "a whole number of failed sign-ins from 1 to 1000",
+    ),
+    (
+        "login_lockout_window_secs",
+        "a whole number of seconds from 1 to 86400",
+    ),
+    (
+        "login_lockout_cooldown_secs",
+        "a whole number of seconds from 1 to 86400",
+    ),
 ];
 
 /// Where a configuration value came from, for error messages.
@@ -610,6 +627,21 @@ impl Config {
                         parse_bounded(s, 1, 16).map(|v| v as u32)
                     })?
                     .unwrap_or(1),
+                lockout_threshold: l
+                    .parse("login_lockout_threshold", |s| {
+                        parse_bounded(s, 1, 1000).map(|v| v as u32)
+                    })?
+                    .unwrap_or(5),
+                lockout_window: Duration::from_secs(
+                    l.parse("login_lockout_window_secs", |s| parse_bounded(s, 1, 86_400))?
+                        .unwrap_or(60),
+                ),
+                lockout_cooldown: Duration::from_secs(
+                    l.parse("login_lockout_cooldown_secs", |s| {
+                        parse_bounded(s, 1, 86_400)
+                    })?
+                    .unwrap_or(300),
+                ),
             },
         })
     }

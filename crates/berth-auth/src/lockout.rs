@@ -1,0 +1,130 @@
+//! Brute-force protection: failed sign-ins are counted per name and per
+//! source address in Redis; past the threshold within the window, that name
+//! or address is refused for a cool-down, which always ends.
+//!
+//! Redis holds only counters. When it is unreachable, sign-ins proceed
+//! unthrottled (logged) rather than locking everyone out.
+
+use berth_platform::Redis;
+use redis::AsyncCommands;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy)]
+pub struct LockoutPolicy {
+    pub threshold: u32,
+    pub window: Duration,
+    pub cooldown: Duration,
+}
+
+/// What tripped, for the audit record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    Name(String),
+    Address(String),
+}
+
+impl Subject {
+    fn key(&self, redis: &Redis, kind: &str) -> String {
+        match self {
+            Subject::Name(name) => redis.key(&format!("login:{kind}:name:{name}")),
+            Subject::Address(address) => redis.key(&format!("login:{kind}:addr:{address}")),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Subject::Name(name) => format!("name {name}"),
+            Subject::Address(address) => format!("address {address}"),
+        }
+    }
+}
+
+fn subjects(name: &str, address: Option<&str>) -> Vec<Subject> {
+    let mut subjects = vec![Subject::Name(name.to_owned())];
+    if let Some(address) = address {
+        subjects.push(Subject::Address(address.to_owned()));
+    }
+    subjects
+}
+
+/// Seconds left on a cool-down covering this name or address, if any.
+pub async fn locked_for(redis: &Redis, name: &str, address: Option<&str>) -> Option<u64> {
+    let mut conn = match redis.connection().await {
+        Ok(conn) => conn,
+        Err(err) => {
+            tracing::warn!(error = %err, "sign-in throttling unavailable");
+            return None;
+        }
+    };
+    let mut longest = None;
+    for subject in subjects(name, address) {
+        let ttl: Result<i64, _> = conn.ttl(subject.key(redis, "locked")).await;
+        match ttl {
+            Ok(seconds) if seconds > 0 => longest = longest.max(Some(seconds as u64)),
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "sign-in throttling unavailable"),
+        }
+    }
+    longest
+}
+
+/// Counts a failure; returns what became locked by it.
+pub async fn record_failure(
+    redis: &Redis,
+    policy: LockoutPolicy,
+    name: &str,
+    address: Option<&str>,
+) -> Vec<Subject> {
+    let mut conn = match redis.connection().await {
+        Ok(conn) => conn,
+        Err(err) => {
+            tracing::warn!(error = %err, "sign-in throttling unavailable");
+            return Vec::new();
+        }
+    };
+    let mut locked = Vec::new();
+    for subject in subjects(name, address) {
+        let counter = subject.key(redis, "failures");
+        // The window starts at the first failure and is not extended.
+        let counted: Result<(Option<String>, u32), _> = redis::pipe()
+            .atomic()
+            .set_options(
+                &counter,
+                0,
+                redis::SetOptions::default()
+                    .conditional_set(redis::ExistenceCheck::NX)
+                    .with_expiration(redis::SetExpiry::EX(policy.window.as_secs())),
+            )
+            .incr(&counter, 1)
+            .query_async(&mut conn)
+            .await;
+        match counted {
+            Ok((_, count)) if count >= policy.threshold => {
+                let lock: Result<(), _> = redis::pipe()
+                    .atomic()
+                    .set_ex(subject.key(redis, "locked"), 1, policy.cooldown.as_secs())
+                    .del(&counter)
+                    .query_async(&mut conn)
+                    .await;
+                match lock {
+                    Ok(()) => locked.push(subject),
+                    Err(err) => tracing::warn!(error = %err, "could not record a sign-in lockout"),
+                }
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = %err, "sign-in throttling unavailable"),
+        }
+    }
+    locked
+}
+
+/// A successful sign-in clears the name's failure count.
+pub async fn record_success(redis: &Redis, name: &str) {
+    if let Ok(mut conn) = redis.connection().await {
+        let key = Subject::Name(name.to_owned()).key(redis, "failures");
+        let cleared: Result<(), _> = conn.del(key).await;
+        if let Err(err) = cleared {
+            tracing::warn!(error = %err, "could not clear the sign-in failure count");
+        }
+    }
+}
