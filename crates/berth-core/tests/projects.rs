@@ -416,3 +416,51 @@ async fn member_ids_of_another_project_are_not_reachable_through_mine() {
         .await;
     assert_eq!(still["role_name"], "projectAdmin");
 }
+
+#[tokio::test]
+async fn permission_listings_describe_what_may_be_granted_and_what_is_held() {
+    let app = TestApp::spawn().await;
+    let (owner, _) = app.new_user("owner").await;
+    let (guest, guest_id) = app.new_user("guest").await;
+    let id = app.new_project(&owner, "team", false).await;
+    app.add_member(id, guest_id, 3).await;
+
+    let all = app.admin().get_json("/api/v2.0/permissions", 200).await;
+    assert_eq!(all["system"].as_array().unwrap().len(), 70);
+    assert_eq!(all["project"].as_array().unwrap().len(), 70);
+    let for_project_admin = owner.get_json("/api/v2.0/permissions", 200).await;
+    assert!(for_project_admin.get("system").is_none());
+    assert_eq!(for_project_admin["project"].as_array().unwrap().len(), 70);
+    let refused = guest.get("/api/v2.0/permissions").await;
+    assert_eq!(refused.status(), 403);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["message"], "only admins(system and project) can access permissions");
+
+    let held = guest
+        .get_json(&format!("/api/v2.0/users/current/permissions?scope=/project/{id}&relative=true"), 200)
+        .await;
+    let pairs: Vec<String> = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{}:{}", p["resource"].as_str().unwrap(), p["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(pairs.len(), 20, "a guest's twenty permissions: {pairs:?}");
+    assert!(pairs.contains(&".:read".to_owned()));
+    assert!(pairs.contains(&"repository:pull".to_owned()));
+    assert!(!pairs.contains(&"repository:push".to_owned()));
+    let absolute = guest
+        .get_json(&format!("/api/v2.0/users/current/permissions?scope=/project/{id}"), 200)
+        .await;
+    assert!(absolute.as_array().unwrap().iter().any(|p| p["resource"] == format!("/project/{id}/repository")));
+    let system = guest.get_json("/api/v2.0/users/current/permissions?scope=/system", 200).await;
+    assert!(system.as_array().unwrap().is_empty());
+    let (outsider, _) = app.new_user("outsider").await;
+    assert_eq!(
+        outsider
+            .get(&format!("/api/v2.0/users/current/permissions?scope=/project/{id}"))
+            .await
+            .status(),
+        404
+    );
+}

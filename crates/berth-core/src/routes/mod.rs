@@ -5,12 +5,14 @@ use berth_auth::store::audit::{AuditEntry, insert_audit};
 use sqlx::PgConnection;
 
 mod members;
+mod permissions;
 mod projects;
 mod robots;
 mod users;
 
 /// Mounts the management API; the caller puts it under `/api/v2.0`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    permissions::configure(cfg);
     users::configure(cfg);
     projects::configure(cfg);
     members::configure(cfg);
