@@ -13,6 +13,7 @@ pub mod lockout;
 pub mod principal;
 pub mod routes;
 pub mod service;
+pub mod session;
 pub mod store;
 pub mod token;
 

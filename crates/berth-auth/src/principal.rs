@@ -9,9 +9,9 @@ use berth_types::{Action, Resource};
 use futures::future::LocalBoxFuture;
 use std::sync::Arc;
 
-use crate::Auth;
 use crate::domain::rbac::PermissionSet;
 use crate::domain::robot::{RobotPermission, system_grants};
+use crate::{Auth, session};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -133,12 +133,21 @@ impl FromRequest for Principal {
                 .app_data::<web::Data<Auth>>()
                 .ok_or_else(|| Failure::internal("auth service is not mounted"))?
                 .clone();
-            match basic_credentials(&req)? {
-                None => Ok(Principal::Anonymous),
-                Some((username, password)) => {
-                    auth.login(&username, &password, source_ip(&req).as_deref())
-                        .await
+            if let Some((username, password)) = basic_credentials(&req)? {
+                return auth
+                    .login(&username, &password, source_ip(&req).as_deref())
+                    .await;
+            }
+            match req.cookie(session::COOKIE) {
+                Some(cookie) => {
+                    let csrf = req
+                        .headers()
+                        .get(session::CSRF_HEADER)
+                        .and_then(|v| v.to_str().ok());
+                    let safe = matches!(req.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+                    auth.session_principal(cookie.value(), safe, csrf).await
                 }
+                None => Ok(Principal::Anonymous),
             }
         })
     }

@@ -7,10 +7,10 @@ use tokio::sync::OnceCell;
 
 use crate::Principal;
 use crate::domain::password::{self, HashParams, Verified};
-use crate::lockout;
 use crate::store::audit::{AuditEntry, insert_audit};
 use crate::store::{robots, users};
 use crate::token::TokenKeys;
+use crate::{lockout, session};
 
 #[derive(Clone)]
 pub struct Auth {
@@ -158,6 +158,42 @@ impl Auth {
                 )
                 .await),
         }
+    }
+
+    /// The user behind a console session cookie. A stale or unknown session
+    /// is simply anonymous; a state-changing request must carry the CSRF
+    /// token.
+    pub async fn session_principal(
+        &self,
+        id: &str,
+        safe_method: bool,
+        csrf: Option<&str>,
+    ) -> Result<Principal, Failure> {
+        let stored = match session::load(self.inner.platform.redis(), id).await {
+            Ok(stored) => stored,
+            Err(err) => {
+                tracing::warn!(error = %err, "console session lookup failed; treating the request as anonymous");
+                None
+            }
+        };
+        let Some(stored) = stored else {
+            return Ok(Principal::Anonymous);
+        };
+        let mut conn = self.db().acquire().await?;
+        let Some(user) = users::find_user(&mut conn, stored.user_id).await? else {
+            return Ok(Principal::Anonymous);
+        };
+        if user.credential_version != stored.credential_version {
+            return Ok(Principal::Anonymous);
+        }
+        if !safe_method {
+            session::check_csrf(&stored, csrf)?;
+        }
+        Ok(Principal::User {
+            id: user.id,
+            username: user.username,
+            sysadmin: user.sysadmin,
+        })
     }
 
     /// Audits a failed sign-in, counts it towards a lockout (auditing any

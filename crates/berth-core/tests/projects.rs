@@ -434,31 +434,56 @@ async fn permission_listings_describe_what_may_be_granted_and_what_is_held() {
     let refused = guest.get("/api/v2.0/permissions").await;
     assert_eq!(refused.status(), 403);
     let body: serde_json::Value = refused.json().await.unwrap();
-    assert_eq!(body["errors"][0]["message"], "only admins(system and project) can access permissions");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "only admins(system and project) can access permissions"
+    );
 
     let held = guest
-        .get_json(&format!("/api/v2.0/users/current/permissions?scope=/project/{id}&relative=true"), 200)
+        .get_json(
+            &format!("/api/v2.0/users/current/permissions?scope=/project/{id}&relative=true"),
+            200,
+        )
         .await;
     let pairs: Vec<String> = held
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| format!("{}:{}", p["resource"].as_str().unwrap(), p["action"].as_str().unwrap()))
+        .map(|p| {
+            format!(
+                "{}:{}",
+                p["resource"].as_str().unwrap(),
+                p["action"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(pairs.len(), 20, "a guest's twenty permissions: {pairs:?}");
     assert!(pairs.contains(&".:read".to_owned()));
     assert!(pairs.contains(&"repository:pull".to_owned()));
     assert!(!pairs.contains(&"repository:push".to_owned()));
     let absolute = guest
-        .get_json(&format!("/api/v2.0/users/current/permissions?scope=/project/{id}"), 200)
+        .get_json(
+            &format!("/api/v2.0/users/current/permissions?scope=/project/{id}"),
+            200,
+        )
         .await;
-    assert!(absolute.as_array().unwrap().iter().any(|p| p["resource"] == format!("/project/{id}/repository")));
-    let system = guest.get_json("/api/v2.0/users/current/permissions?scope=/system", 200).await;
+    assert!(
+        absolute
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["resource"] == format!("/project/{id}/repository"))
+    );
+    let system = guest
+        .get_json("/api/v2.0/users/current/permissions?scope=/system", 200)
+        .await;
     assert!(system.as_array().unwrap().is_empty());
     let (outsider, _) = app.new_user("outsider").await;
     assert_eq!(
         outsider
-            .get(&format!("/api/v2.0/users/current/permissions?scope=/project/{id}"))
+            .get(&format!(
+                "/api/v2.0/users/current/permissions?scope=/project/{id}"
+            ))
             .await
             .status(),
         404

@@ -14,12 +14,18 @@ use serde_json::json;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/permissions").route(web::get().to(get_permissions)))
-        .service(web::resource("/users/current/permissions").route(web::get().to(get_current_user_permissions)));
+        .service(
+            web::resource("/users/current/permissions")
+                .route(web::get().to(get_current_user_permissions)),
+        );
 }
 
 /// `GET /permissions`: system administrators get both lists, project
 /// administrators the project list.
-async fn get_permissions(auth: web::Data<Auth>, principal: Principal) -> Result<HttpResponse, Failure> {
+async fn get_permissions(
+    auth: web::Data<Auth>,
+    principal: Principal,
+) -> Result<HttpResponse, Failure> {
     if principal.is_anonymous() {
         return Err(principal.denied("sign in first").into());
     }
@@ -53,13 +59,19 @@ pub struct PermissionsQuery {
     relative: bool,
 }
 
-fn render(permissions: impl Iterator<Item = Permission>, namespace: &str, relative: bool) -> Vec<serde_json::Value> {
+fn render(
+    permissions: impl Iterator<Item = Permission>,
+    namespace: &str,
+    relative: bool,
+) -> Vec<serde_json::Value> {
     permissions
         .map(|p| {
             let resource = match (relative, p.resource) {
                 (true, Resource::Project) if namespace.starts_with("/project/") => ".".to_owned(),
                 (true, r) => r.as_str().to_owned(),
-                (false, Resource::Project) if namespace.starts_with("/project/") => namespace.to_owned(),
+                (false, Resource::Project) if namespace.starts_with("/project/") => {
+                    namespace.to_owned()
+                }
                 (false, r) => format!("{namespace}/{r}"),
             };
             json!({"resource": resource, "action": p.action})
@@ -87,8 +99,17 @@ async fn get_current_user_permissions(
     let project_id: i64 = scope
         .strip_prefix("/project/")
         .and_then(|id| id.parse().ok())
-        .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, format!("scope {scope:?} must be /system or /project/<id>")))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::BadRequest,
+                format!("scope {scope:?} must be /system or /project/<id>"),
+            )
+        })?;
     let mut conn = auth.db().acquire().await?;
     let access = project_access(&mut conn, &principal, ProjectRef::Id(project_id)).await?;
-    Ok(HttpResponse::Ok().json(render(access.permissions.iter().copied(), scope, query.relative)))
+    Ok(HttpResponse::Ok().json(render(
+        access.permissions.iter().copied(),
+        scope,
+        query.relative,
+    )))
 }
