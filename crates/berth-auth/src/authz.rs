@@ -111,10 +111,23 @@ pub async fn project_access(
             }
             (whole, grants.by_repository)
         }
-        Principal::User { .. } | Principal::Anonymous => (
-            project_permissions(principal.is_sysadmin(), role, project.public),
-            Vec::new(),
-        ),
+        Principal::User { .. } | Principal::Anonymous => {
+            let mut set = project_permissions(principal.is_sysadmin(), role, project.public);
+            // A narrowed access token keeps only what it names.
+            if let Some(grant) = principal.token() {
+                if grant
+                    .projects
+                    .as_ref()
+                    .is_some_and(|p| !p.contains(&project.name))
+                {
+                    set = PermissionSet::default();
+                }
+                if let Some(allowed) = &grant.permissions {
+                    set = set.intersection(&allowed.iter().copied().collect());
+                }
+            }
+            (set, Vec::new())
+        }
     };
     // A caller who may do nothing at all here does not learn it exists.
     if permissions.is_empty() && repository_grants.is_empty() {

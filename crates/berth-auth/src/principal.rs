@@ -20,6 +20,8 @@ pub enum Principal {
         id: i64,
         username: String,
         sysadmin: bool,
+        /// Set when the user authenticated with a personal access token.
+        token: Option<Arc<TokenGrant>>,
     },
     Robot {
         id: i64,
@@ -28,6 +30,21 @@ pub enum Principal {
         project_id: Option<i64>,
         permissions: Arc<Vec<RobotPermission>>,
     },
+}
+
+/// What a personal access token allows: its owner's rights, optionally
+/// narrowed to some projects and some permissions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenGrant {
+    pub id: i64,
+    pub projects: Option<Vec<String>>,
+    pub permissions: Option<Vec<berth_types::Permission>>,
+}
+
+impl TokenGrant {
+    pub fn is_narrowed(&self) -> bool {
+        self.projects.is_some() || self.permissions.is_some()
+    }
 }
 
 impl Principal {
@@ -51,7 +68,7 @@ impl Principal {
     /// system robot was granted, nothing for anyone else.
     pub fn system_permissions(&self) -> PermissionSet {
         match self {
-            Principal::User { sysadmin: true, .. } => PermissionSet::everything(),
+            user @ Principal::User { .. } if user.is_sysadmin() => PermissionSet::everything(),
             Principal::Robot { permissions, .. } => system_grants(permissions),
             Principal::User { .. } | Principal::Anonymous => PermissionSet::default(),
         }
@@ -65,8 +82,22 @@ impl Principal {
         }
     }
 
+    /// A narrowed access token never carries administrator power.
     pub fn is_sysadmin(&self) -> bool {
-        matches!(self, Principal::User { sysadmin: true, .. })
+        match self {
+            Principal::User {
+                sysadmin, token, ..
+            } => *sysadmin && !token.as_ref().is_some_and(|t| t.is_narrowed()),
+            Principal::Anonymous | Principal::Robot { .. } => false,
+        }
+    }
+
+    /// The access token this request authenticated with, if any.
+    pub fn token(&self) -> Option<&TokenGrant> {
+        match self {
+            Principal::User { token, .. } => token.as_deref(),
+            Principal::Anonymous | Principal::Robot { .. } => None,
+        }
     }
 
     pub fn is_anonymous(&self) -> bool {

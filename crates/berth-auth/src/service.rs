@@ -7,8 +7,9 @@ use tokio::sync::OnceCell;
 
 use crate::Principal;
 use crate::domain::password::{self, HashParams, Verified};
+use crate::domain::pat;
 use crate::store::audit::{AuditEntry, insert_audit};
-use crate::store::{robots, users};
+use crate::store::{robots, tokens, users};
 use crate::token::TokenKeys;
 use crate::{lockout, session};
 
@@ -127,6 +128,11 @@ impl Auth {
                 .robot_login(&mut conn, username, stored_name, password, source_ip)
                 .await;
         }
+        if let Some(lookup) = pat::lookup_of(password) {
+            return self
+                .token_login(&mut conn, username, lookup, password, source_ip)
+                .await;
+        }
         let user = users::find_user_by_name(&mut conn, username).await?;
         let verdict = self
             .verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()))
@@ -146,6 +152,7 @@ impl Auth {
                     id: user.id,
                     username: user.username,
                     sysadmin: user.sysadmin,
+                    token: None,
                 })
             }
             _ => Err(self
@@ -193,6 +200,7 @@ impl Auth {
             id: user.id,
             username: user.username,
             sysadmin: user.sysadmin,
+            token: None,
         })
     }
 
@@ -258,6 +266,52 @@ impl Auth {
             }
         }
         ApiError::new(ErrorCode::Unauthorized, "invalid username or password").into()
+    }
+
+    async fn token_login(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        username: &str,
+        lookup: &str,
+        token: &str,
+        source_ip: Option<&str>,
+    ) -> Result<Principal, Failure> {
+        let row = tokens::find_by_lookup(conn, lookup).await?;
+        let valid = row.as_ref().filter(|r| {
+            pat::matches(token, &r.token_sha256)
+                && !r.expires_at.is_some_and(|at| at <= chrono::Utc::now())
+        });
+        let user = match valid {
+            Some(row) => users::find_user(conn, row.user_id)
+                .await?
+                .filter(|u| u.username == username),
+            None => None,
+        };
+        match (valid, user) {
+            (Some(row), Some(user)) => {
+                tokens::touch(conn, row.id).await?;
+                lockout::record_success(self.inner.platform.redis(), username).await;
+                Ok(Principal::User {
+                    id: user.id,
+                    username: user.username,
+                    sysadmin: user.sysadmin,
+                    token: Some(Arc::new(crate::principal::TokenGrant {
+                        id: row.id,
+                        projects: row.projects.as_ref().map(|p| p.0.clone()),
+                        permissions: row.permissions.as_ref().map(|p| p.0.clone()),
+                    })),
+                })
+            }
+            _ => Err(self
+                .login_failed(
+                    conn,
+                    "user",
+                    username,
+                    source_ip,
+                    "invalid or expired access token",
+                )
+                .await),
+        }
     }
 
     async fn robot_login(

@@ -2,6 +2,7 @@
 //! decisions out.
 
 pub mod password;
+pub mod pat;
 pub mod rbac;
 pub mod robot;
 pub mod scope;

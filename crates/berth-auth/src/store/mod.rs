@@ -7,6 +7,7 @@ pub mod keys;
 pub mod members;
 pub mod projects;
 pub mod robots;
+pub mod tokens;
 pub mod users;
 
 /// Paging as Harbor's list endpoints take it (1-based pages).

@@ -8,11 +8,13 @@ mod members;
 mod permissions;
 mod projects;
 mod robots;
+mod tokens;
 mod users;
 
 /// Mounts the management API; the caller puts it under `/api/v2.0`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     permissions::configure(cfg);
+    tokens::configure(cfg);
     users::configure(cfg);
     projects::configure(cfg);
     members::configure(cfg);
