@@ -279,7 +279,7 @@ impl Auth {
         let row = tokens::find_by_lookup(conn, lookup).await?;
         let valid = row.as_ref().filter(|r| {
             pat::matches(token, &r.token_sha256)
-                && !r.expires_at.is_some_and(|at| at <= chrono::Utc::now())
+                && r.expires_at.is_none_or(|at| at > chrono::Utc::now())
         });
         let user = match valid {
             Some(row) => users::find_user(conn, row.user_id)
