@@ -42,11 +42,6 @@ pub async fn ensure_admin(auth: &Auth) -> Result<(), Failure> {
         Some(secret) => (secret.expose_secret().to_owned(), false),
         None => (generate_password(), true),
     };
-    if !meets_policy(&password) {
-        tracing::warn!(
-            "BERTH_ADMIN_PASSWORD does not meet the password policy; it is used for the first start anyway"
-        );
-    }
     let hash = auth.hash_password(&password).await?;
     users::insert_user(
         &mut tx,

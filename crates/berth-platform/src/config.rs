@@ -251,7 +251,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("s3_secret_access_key", "a secret access key"),
     ("s3_path_style", "true or false"),
     ("data_dir", "a directory path"),
-    ("admin_password", "a non-empty password"),
+    (
+        "admin_password",
+        "8 to 128 characters with an uppercase letter, a lowercase letter and a digit, not a published default such as Harbor12345",
+    ),
     ("token_key", "a path to a PEM private key"),
     ("log", "a log filter such as info or berth=debug,info"),
     ("log_format", "human or json"),
@@ -565,7 +568,11 @@ impl Config {
                 },
             },
             data_dir,
-            admin_password: l.parse("admin_password", |s| non_empty(s).map(SecretString::from))?,
+            admin_password: l.parse("admin_password", |s| {
+                let acceptable = berth_types::password::meets_policy(s)
+                    && !berth_types::password::is_well_known_default(s);
+                acceptable.then(|| SecretString::from(s))
+            })?,
             token_key: l.parse("token_key", |s| non_empty(s).map(PathBuf::from))?,
             log: l
                 .parse("log", |s| {
@@ -720,12 +727,9 @@ mod tests {
     #[test]
     fn numeric_looking_environment_values_stay_text() {
         let mut vars = env(REQUIRED);
-        vars.extend(env(&[("BERTH_ADMIN_PASSWORD", "007123")]));
+        vars.extend(env(&[("BERTH_REDIS_KEY_PREFIX", "007")]));
         let config = Config::load(None, vars).expect("valid");
-        assert_eq!(
-            config.admin_password.expect("set").expose_secret(),
-            "007123"
-        );
+        assert_eq!(config.redis_key_prefix, "007", "leading zeros survive");
     }
 
     #[test]
@@ -750,6 +754,18 @@ mod tests {
         assert!(err.contains("health_timeout_ms = \"0\""), "{err}");
         assert!(err.contains(&file.path().display().to_string()), "{err}");
         assert!(err.contains("milliseconds from 10 to 60000"), "{err}");
+    }
+
+    #[test]
+    fn a_published_default_admin_password_stops_start_up() {
+        let mut vars = env(REQUIRED);
+        vars.extend(env(&[("BERTH_ADMIN_PASSWORD", "Harbor12345")]));
+        let err = Config::load(None, vars).expect_err("refused").to_string();
+        assert!(
+            err.contains("admin_password") && err.contains("<redacted>"),
+            "{err}"
+        );
+        assert!(!err.contains("Harbor12345 "), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::caller::Caller;
 use crate::database::{TestDatabase, redis_url};
 
 /// The password of `admin` in every test platform.
-pub const ADMIN_PASSWORD: &str = "Harbor12345";
+pub const ADMIN_PASSWORD: &str = "Test-Admin-Passw0rd";
 /// The password [`TestApp::new_user`] gives its users.
 pub const USER_PASSWORD: &str = "Secret-Passw0rd";
 

@@ -7,6 +7,7 @@
 
 mod digest;
 mod names;
+pub mod password;
 mod rbac;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError};

@@ -3,17 +3,7 @@
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-/// Harbor's rule, word for word, so scripts that match on it keep working.
-pub const POLICY_MESSAGE: &str = "the password or secret must be 8-128, inclusively, characters long with at least 1 uppercase letter, 1 lowercase letter and 1 number";
-
-/// 8–128 bytes with at least one lowercase letter, one uppercase letter and
-/// one digit.
-pub fn meets_policy(password: &str) -> bool {
-    (8..=128).contains(&password.len())
-        && password.bytes().any(|b| b.is_ascii_lowercase())
-        && password.bytes().any(|b| b.is_ascii_uppercase())
-        && password.bytes().any(|b| b.is_ascii_digit())
-}
+pub use berth_types::password::{POLICY_MESSAGE, meets_policy};
 
 /// argon2id cost settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,21 +95,6 @@ mod tests {
         iterations: 1,
         parallelism: 1,
     };
-
-    #[test]
-    fn the_policy_is_harbors() {
-        assert!(meets_policy("Harbor12345"));
-        assert!(meets_policy(&format!("Aa1{}", "x".repeat(125))));
-        for bad in [
-            "Short1A",
-            "alllowercase1",
-            "ALLUPPERCASE1",
-            "NoDigitsHere",
-            &format!("Aa1{}", "x".repeat(126)),
-        ] {
-            assert!(!meets_policy(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn hashes_verify_and_report_stale_parameters() {
