@@ -8,6 +8,7 @@
 
 pub mod authz;
 pub mod bootstrap;
+mod credential_cache;
 pub mod domain;
 pub mod lockout;
 pub mod principal;

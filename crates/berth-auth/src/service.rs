@@ -11,7 +11,7 @@ use crate::domain::pat;
 use crate::store::audit::{AuditEntry, insert_audit};
 use crate::store::{robots, tokens, users};
 use crate::token::TokenKeys;
-use crate::{lockout, session};
+use crate::{credential_cache, lockout, session};
 
 #[derive(Clone)]
 pub struct Auth {
@@ -134,9 +134,24 @@ impl Auth {
                 .await;
         }
         let user = users::find_user_by_name(&mut conn, username).await?;
-        let verdict = self
-            .verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()))
-            .await?;
+        let redis = self.inner.platform.redis();
+        let cached = match &user {
+            Some(u) => {
+                credential_cache::recall(redis, "user", username, password, u.credential_version)
+                    .await
+            }
+            None => false,
+        };
+        let verdict = if cached {
+            Verified::Yes
+        } else {
+            self.verify_password(password, user.as_ref().map(|u| u.password_hash.as_str()))
+                .await?
+        };
+        if let (Some(u), Verified::Yes | Verified::YesButRehash, false) = (&user, verdict, cached) {
+            credential_cache::remember(redis, "user", username, password, u.credential_version)
+                .await;
+        }
         match (user, verdict) {
             (Some(user), Verified::Yes | Verified::YesButRehash) => {
                 if verdict == Verified::YesButRehash {
@@ -323,9 +338,25 @@ impl Auth {
         source_ip: Option<&str>,
     ) -> Result<Principal, Failure> {
         let robot = robots::find_robot_by_name(conn, stored_name).await?;
-        let verdict = self
-            .verify_password(secret, robot.as_ref().map(|r| r.secret_hash.as_str()))
-            .await?;
+        let redis = self.inner.platform.redis();
+        let cached = match &robot {
+            Some(r) => {
+                credential_cache::recall(redis, "robot", full_name, secret, r.credential_version)
+                    .await
+            }
+            None => false,
+        };
+        let verdict = if cached {
+            Verified::Yes
+        } else {
+            self.verify_password(secret, robot.as_ref().map(|r| r.secret_hash.as_str()))
+                .await?
+        };
+        if let (Some(r), Verified::Yes | Verified::YesButRehash, false) = (&robot, verdict, cached)
+        {
+            credential_cache::remember(redis, "robot", full_name, secret, r.credential_version)
+                .await;
+        }
         let refusal = match (&robot, verdict) {
             (None, _) | (Some(_), Verified::No) => Some("invalid credentials"),
             (Some(r), _) if r.disabled => Some("robot is disabled"),

@@ -11,7 +11,7 @@ use rustls_pki_types::PrivatePkcs8KeyDer;
 use rustls_pki_types::pem::PemObject;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use crate::domain::scope::AccessEntry;
@@ -35,6 +35,22 @@ pub struct Claims {
     pub iat: i64,
     pub jti: String,
     pub access: Vec<AccessEntry>,
+    /// Our private claim: the id of each project the token grants something
+    /// in, at issuance. A project deleted and created again under the same
+    /// name has a new id, so old tokens do not reach it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub projects: BTreeMap<String, i64>,
+}
+
+impl Claims {
+    /// Whether the token grants `action` on `repository` at all.
+    pub fn grants(&self, repository: &str, action: &str) -> bool {
+        self.access.iter().any(|entry| {
+            entry.resource_type == "repository"
+                && entry.name == repository
+                && entry.actions.iter().any(|a| a == action || a == "*")
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -137,6 +153,7 @@ impl TokenKeys {
         &self,
         subject: &str,
         access: Vec<AccessEntry>,
+        projects: BTreeMap<String, i64>,
         now: i64,
     ) -> Result<(String, Claims), Failure> {
         let claims = Claims {
@@ -148,6 +165,7 @@ impl TokenKeys {
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
             access,
+            projects,
         };
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
@@ -220,7 +238,9 @@ mod tests {
     #[test]
     fn issued_tokens_verify_and_carry_what_was_granted() {
         let keys = keys();
-        let (token, claims) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let (token, claims) = keys
+            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .unwrap();
         let verified = keys.verify(&token).unwrap();
         assert_eq!(verified, claims);
         assert_eq!(verified.exp - verified.iat, 300);
@@ -231,19 +251,25 @@ mod tests {
     fn tokens_from_another_key_are_refused_even_with_our_kid() {
         let ours = keys();
         let theirs = keys();
-        let (_, claims) = ours.issue("alice", pull("library/app"), now()).unwrap();
+        let (_, claims) = ours
+            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .unwrap();
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(ours.kid.clone());
         let forged = jsonwebtoken::encode(&header, &claims, &theirs.signing).unwrap();
         assert!(matches!(ours.verify(&forged), Err(TokenError::Invalid(_))));
-        let (foreign, _) = theirs.issue("alice", pull("library/app"), now()).unwrap();
+        let (foreign, _) = theirs
+            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .unwrap();
         assert_eq!(ours.verify(&foreign), Err(TokenError::UnknownKey));
     }
 
     #[test]
     fn alg_none_and_hmac_tokens_are_refused() {
         let keys = keys();
-        let (token, _) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let (token, _) = keys
+            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .unwrap();
         let payload = token.split('.').nth(1).unwrap();
         for alg in ["none", "HS256", "RS256"] {
             let header = URL_SAFE_NO_PAD.encode(format!(
@@ -257,7 +283,9 @@ mod tests {
         let hs_key = EncodingKey::from_secret(keys.kid.as_bytes());
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(keys.kid.clone());
-        let (_, claims) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let (_, claims) = keys
+            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .unwrap();
         let forged = jsonwebtoken::encode(&header, &claims, &hs_key).unwrap();
         assert!(keys.verify(&forged).is_err());
     }
@@ -266,7 +294,9 @@ mod tests {
     fn embedded_keys_in_the_header_are_ignored() {
         let ours = keys();
         let attacker = keys();
-        let (_, claims) = ours.issue("alice", pull("library/app"), now()).unwrap();
+        let (_, claims) = ours
+            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .unwrap();
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(ours.kid.clone());
         header.jku = Some("https://attacker.example/jwks.json".into());
@@ -277,7 +307,9 @@ mod tests {
     #[test]
     fn validity_window_and_audience_are_enforced() {
         let keys = keys();
-        let (_, good) = keys.issue("alice", pull("library/app"), now()).unwrap();
+        let (_, good) = keys
+            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .unwrap();
         let cases = [
             (
                 "expired",
@@ -328,4 +360,25 @@ mod tests {
             "nbf inside the leeway"
         );
     }
+}
+
+/// The registry's check of one action on one repository: the token must
+/// grant it, and the repository's project must be the very project the token
+/// was issued for (same name and same id), so a deleted and recreated
+/// project cannot be reached with a token minted before.
+pub async fn allows(
+    conn: &mut sqlx::PgConnection,
+    claims: &Claims,
+    repository: &berth_types::RepositoryName,
+    action: &str,
+) -> Result<bool, Failure> {
+    if !claims.grants(repository.as_str(), action) {
+        return Ok(false);
+    }
+    let project = repository.project();
+    let Some(issued_for) = claims.projects.get(project.as_str()) else {
+        return Ok(false);
+    };
+    let current = crate::store::projects::find_project_by_name(conn, project.as_str()).await?;
+    Ok(current.is_some_and(|p| p.id == *issued_for))
 }

@@ -193,3 +193,53 @@ async fn tokens_from_one_replica_verify_on_another() {
     let keys = TokenKeys::load(&first.platform).await.unwrap();
     assert!(keys.verify(body["token"].as_str().unwrap()).is_ok());
 }
+
+#[tokio::test]
+async fn a_token_does_not_reach_a_project_recreated_under_the_same_name() {
+    let app = TestApp::spawn().await;
+    let (owner, _) = app.new_user("owner").await;
+    let first = app.new_project(&owner, "team", false).await;
+    let repository: berth_types::RepositoryName = "team/app".parse().unwrap();
+
+    let (_, body) = token(&owner, &["repository:team/app:pull,push"]).await;
+    let old = claims(&app, &body).await;
+    let mut conn = app.platform.db().acquire().await.unwrap();
+    assert!(
+        berth_auth::token::allows(&mut conn, &old, &repository, "push")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !berth_auth::token::allows(&mut conn, &old, &repository, "delete")
+            .await
+            .unwrap()
+    );
+    let other: berth_types::RepositoryName = "elsewhere/app".parse().unwrap();
+    assert!(
+        !berth_auth::token::allows(&mut conn, &old, &other, "pull")
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(
+        owner
+            .delete(&format!("/api/v2.0/projects/{first}"))
+            .await
+            .status(),
+        200
+    );
+    app.new_project(&owner, "team", false).await;
+    assert!(
+        !berth_auth::token::allows(&mut conn, &old, &repository, "pull")
+            .await
+            .unwrap(),
+        "the old token predates this project"
+    );
+    let (_, body) = token(&owner, &["repository:team/app:pull"]).await;
+    let fresh = claims(&app, &body).await;
+    assert!(
+        berth_auth::token::allows(&mut conn, &fresh, &repository, "pull")
+            .await
+            .unwrap()
+    );
+}

@@ -327,3 +327,35 @@ async fn malformed_bodies_get_harbors_error_envelope() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "BAD_REQUEST");
 }
+
+#[tokio::test]
+async fn verified_credentials_are_remembered_but_never_outlive_a_change() {
+    let app = TestApp::spawn().await;
+    let (alice, id) = app.new_user("alice").await;
+    assert_eq!(alice.get("/api/v2.0/users/current").await.status(), 200);
+    let client = redis::Client::open(berth_testkit::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}cred:*", app.redis_prefix))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(keys.len(), 2, "admin's and alice's verifications: {keys:?}");
+    assert!(
+        keys.iter()
+            .all(|k| !k.contains("alice") && !k.contains(USER_PASSWORD)),
+        "keys reveal nothing"
+    );
+
+    // Served from the cache now, and still refused the moment the password changes.
+    assert_eq!(alice.get("/api/v2.0/users/current").await.status(), 200);
+    let reset = app
+        .admin()
+        .put_json(
+            &format!("/api/v2.0/users/{id}/password"),
+            &json!({"new_password": "Fresh-Passw0rd1"}),
+        )
+        .await;
+    assert_eq!(reset.status(), 200);
+    assert_eq!(alice.get("/api/v2.0/users/current").await.status(), 401);
+}

@@ -7,6 +7,7 @@ use berth_http::{ApiError, ErrorCode, Failure};
 use berth_types::{Action, Resource};
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::BTreeMap;
 
 use crate::authz::{ProjectRef, project_access};
 use crate::domain::scope::{self, AccessEntry, RequestedScope};
@@ -30,13 +31,21 @@ fn scopes_from_query(query: &str) -> Vec<String> {
         .collect()
 }
 
+/// What a token grants: the access entries, and the ids of the projects
+/// they are in.
+struct Granted {
+    access: Vec<AccessEntry>,
+    projects: BTreeMap<String, i64>,
+}
+
 async fn grant(
     auth: &Auth,
     principal: &Principal,
     requested: &[String],
-) -> Result<Vec<AccessEntry>, Failure> {
+) -> Result<Granted, Failure> {
     let mut conn = auth.db().acquire().await?;
     let mut access = Vec::with_capacity(requested.len());
+    let mut projects = BTreeMap::new();
     for raw in requested {
         let parsed =
             scope::parse(raw).map_err(|e| ApiError::new(ErrorCode::BadRequest, e.to_string()))?;
@@ -47,18 +56,21 @@ async fn grant(
                     match project_access(&mut conn, principal, ProjectRef::Name(project.as_str()))
                         .await
                     {
-                        Ok(access) => REPOSITORY_ACTIONS
-                            .iter()
-                            .filter(|(wire, action)| {
-                                actions.iter().any(|a| a == wire || a == "*")
-                                    && access.allows_repository(
-                                        name.path_in_project(),
-                                        Resource::Repository,
-                                        *action,
-                                    )
-                            })
-                            .map(|(wire, _)| (*wire).to_owned())
-                            .collect(),
+                        Ok(access) => {
+                            projects.insert(access.project.name.clone(), access.project.id);
+                            REPOSITORY_ACTIONS
+                                .iter()
+                                .filter(|(wire, action)| {
+                                    actions.iter().any(|a| a == wire || a == "*")
+                                        && access.allows_repository(
+                                            name.path_in_project(),
+                                            Resource::Repository,
+                                            *action,
+                                        )
+                                })
+                                .map(|(wire, _)| (*wire).to_owned())
+                                .collect()
+                        }
                         // Missing or invisible project: nothing, and no hint which.
                         Err(Failure::Client(_)) => Vec::new(),
                         Err(other) => return Err(other),
@@ -89,7 +101,7 @@ async fn grant(
         };
         access.push(entry);
     }
-    Ok(access)
+    Ok(Granted { access, projects })
 }
 
 async fn respond(
@@ -97,10 +109,10 @@ async fn respond(
     principal: Principal,
     scopes: Vec<String>,
 ) -> Result<HttpResponse, Failure> {
-    let access = grant(auth, &principal, &scopes).await?;
+    let Granted { access, projects } = grant(auth, &principal, &scopes).await?;
     let keys = auth.token_keys().await?;
     let now = chrono::Utc::now();
-    let (token, claims) = keys.issue(principal.name(), access, now.timestamp())?;
+    let (token, claims) = keys.issue(principal.name(), access, projects, now.timestamp())?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({
