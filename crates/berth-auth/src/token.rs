@@ -202,6 +202,27 @@ impl TokenKeys {
     }
 }
 
+/// The registry's check of one action on one repository: the token must
+/// grant it, and the repository's project must be the very project the token
+/// was issued for (same name and same id), so a deleted and recreated
+/// project cannot be reached with a token minted before.
+pub async fn allows(
+    conn: &mut sqlx::PgConnection,
+    claims: &Claims,
+    repository: &berth_types::RepositoryName,
+    action: &str,
+) -> Result<bool, Failure> {
+    if !claims.grants(repository.as_str(), action) {
+        return Ok(false);
+    }
+    let project = repository.project();
+    let Some(issued_for) = claims.projects.get(project.as_str()) else {
+        return Ok(false);
+    };
+    let current = crate::store::projects::find_project_by_name(conn, project.as_str()).await?;
+    Ok(current.is_some_and(|p| p.id == *issued_for))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -360,25 +381,4 @@ mod tests {
             "nbf inside the leeway"
         );
     }
-}
-
-/// The registry's check of one action on one repository: the token must
-/// grant it, and the repository's project must be the very project the token
-/// was issued for (same name and same id), so a deleted and recreated
-/// project cannot be reached with a token minted before.
-pub async fn allows(
-    conn: &mut sqlx::PgConnection,
-    claims: &Claims,
-    repository: &berth_types::RepositoryName,
-    action: &str,
-) -> Result<bool, Failure> {
-    if !claims.grants(repository.as_str(), action) {
-        return Ok(false);
-    }
-    let project = repository.project();
-    let Some(issued_for) = claims.projects.get(project.as_str()) else {
-        return Ok(false);
-    };
-    let current = crate::store::projects::find_project_by_name(conn, project.as_str()).await?;
-    Ok(current.is_some_and(|p| p.id == *issued_for))
 }
