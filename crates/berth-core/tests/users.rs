@@ -359,3 +359,51 @@ async fn verified_credentials_are_remembered_but_never_outlive_a_change() {
     assert_eq!(reset.status(), 200);
     assert_eq!(alice.get("/api/v2.0/users/current").await.status(), 401);
 }
+
+#[tokio::test]
+async fn changed_hash_parameters_rehash_a_password_at_its_next_sign_in() {
+    let first = TestApp::builder()
+        .setting("BERTH_PASSWORD_HASH_MEMORY_KIB", "8192")
+        .spawn()
+        .await
+        .unwrap();
+    first.wait_ready().await;
+    let (_, id) = first.new_user("alice").await;
+    let stored = |app: &TestApp| {
+        let pool = app.platform.db().clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT password_hash FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(stored(&first).await.contains("m=8192"));
+
+    let second = TestApp::builder()
+        .setting("BERTH_DATABASE_URL", first.database().url())
+        .setting("BERTH_PASSWORD_HASH_MEMORY_KIB", "4096")
+        .spawn()
+        .await
+        .unwrap();
+    second.wait_ready().await;
+    assert_eq!(
+        second
+            .caller("alice", USER_PASSWORD)
+            .get("/api/v2.0/users/current")
+            .await
+            .status(),
+        200
+    );
+    let rehashed = stored(&second).await;
+    assert!(rehashed.contains("m=4096"), "{rehashed}");
+    assert_eq!(
+        second
+            .caller("alice", USER_PASSWORD)
+            .get("/api/v2.0/users/current")
+            .await
+            .status(),
+        200
+    );
+}

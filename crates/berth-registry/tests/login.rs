@@ -74,7 +74,7 @@ async fn skopeo_login(app: &TestApp, user: &str, password: &str) -> std::process
 }
 
 #[tokio::test]
-async fn skopeo_logs_in_with_a_user_and_a_robot_and_fails_with_a_wrong_secret() {
+async fn skopeo_logs_in_with_a_user_a_robot_and_an_access_token_and_fails_with_a_wrong_secret() {
     // The realm in the challenge must be reachable: serve on the port the
     // external URL names.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -114,6 +114,19 @@ async fn skopeo_logs_in_with_a_user_and_a_robot_and_fails_with_a_wrong_secret() 
         robot.status.success(),
         "{}",
         String::from_utf8_lossy(&robot.stderr)
+    );
+
+    let pat: serde_json::Value = owner
+        .post_json("/api/v2.0/users/current/tokens", &json!({"name": "docker"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let with_token = skopeo_login(&app, "owner", pat["token"].as_str().unwrap()).await;
+    assert!(
+        with_token.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with_token.stderr)
     );
 
     let wrong = skopeo_login(&app, "robot$team+ci", "Wrong-Secret-123").await;

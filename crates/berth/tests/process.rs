@@ -515,3 +515,39 @@ async fn tls_is_served_when_a_certificate_and_key_are_configured() {
     };
     assert!(!served_plain);
 }
+
+#[tokio::test]
+async fn without_a_configured_password_admin_gets_a_generated_one_logged_once() {
+    let database = TestDatabase::empty().await.unwrap();
+    let mut server = Server::start(&database, &[]);
+    let client = reqwest::Client::new();
+    server.wait_ready(&client).await;
+    server.signal("-TERM");
+    assert!(server.wait_exit(Duration::from_secs(20)).success());
+    let lines = server.log_lines();
+    let generated: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l["password"].as_str())
+        .collect();
+    assert_eq!(generated.len(), 1, "printed exactly once: {lines:#?}");
+    let password = generated[0].to_owned();
+
+    // A second start against the same database creates nothing and prints nothing.
+    let mut again = Server::start(&database, &[]);
+    again.wait_ready(&client).await;
+    let me = client
+        .get(again.url("/api/v2.0/users/current"))
+        .basic_auth("admin", Some(&password))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    again.signal("-TERM");
+    assert!(again.wait_exit(Duration::from_secs(20)).success());
+    assert!(
+        again
+            .log_lines()
+            .iter()
+            .all(|l| l.get("password").is_none())
+    );
+}
