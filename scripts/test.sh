@@ -23,28 +23,24 @@ for db in $leftovers; do
   pg_super -d postgres -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
 done
 
-# An S3-compatible server for the object-storage tests, from PyPI, in a
-# virtualenv under target/ so nothing is installed system-wide.
-TOOLS=target/test-tools
-if [ ! -x "$TOOLS/bin/moto_server" ]; then
-  command -v python3 >/dev/null || apt_install python3
-  python3 -m venv "$TOOLS" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS"; }
-  say "installing the S3-compatible test server"
-  "$TOOLS/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.5'
+# An S3-compatible server for the object-storage tests: s3s-fs checks
+# request signatures, so credential and signing bugs fail here rather than
+# in production. Installed from crates.io once, then reused.
+if ! command -v s3s-fs >/dev/null; then
+  say "installing s3s-fs (S3-compatible test server)"
+  cargo install s3s-fs@0.14.1 --features binary --locked --quiet
 fi
-S3_PORT=$("$TOOLS/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$TOOLS/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >target/s3-server.log 2>&1 &
-s3_pid=$!
-trap 'kill $s3_pid 2>/dev/null || true' EXIT
-export BERTH_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+S3_ROOT=$(mktemp -d)
+S3_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+  || echo 39014)
 export BERTH_TEST_S3_BUCKET=berth-test
-wait_for "the S3 server" "$TOOLS/bin/python" -c "import urllib.request; urllib.request.urlopen('$BERTH_TEST_S3_ENDPOINT/moto-api/')"
-"$TOOLS/bin/python" - <<PY
-import boto3
-boto3.client("s3", endpoint_url="$BERTH_TEST_S3_ENDPOINT", region_name="us-east-1",
-             aws_access_key_id="berth-test", aws_secret_access_key="berth-test-secret"
-             ).create_bucket(Bucket="$BERTH_TEST_S3_BUCKET")
-PY
+mkdir -p "$S3_ROOT/$BERTH_TEST_S3_BUCKET"
+s3s-fs --host 127.0.0.1 --port "$S3_PORT" --access-key berth-test --secret-key berth-test-secret "$S3_ROOT" \
+  >target/s3-server.log 2>&1 &
+s3_pid=$!
+trap 'kill $s3_pid 2>/dev/null || true; rm -rf "$S3_ROOT"' EXIT
+export BERTH_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
+wait_for "the S3 server" bash -c "exec 3<>/dev/tcp/127.0.0.1/$S3_PORT"
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

@@ -3,6 +3,7 @@
 //! against the token's `access` claim.
 
 mod challenge;
+pub mod domain;
 mod routes;
 
 pub use routes::configure;

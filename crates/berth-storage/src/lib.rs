@@ -1,0 +1,318 @@
+//! Blob bytes over `object_store`. Every key is built in [`layout`]; a blob
+//! appears at its digest's key only after its bytes were hashed and matched,
+//! so a reader can never see a partial or wrong blob there.
+
+pub mod layout;
+
+use berth_types::{Digest, DigestAlgorithm};
+use bytes::Bytes;
+use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use sha2::Digest as _;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Multipart part size: above S3's 5 MiB minimum, small enough to bound
+/// memory per upload.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts in flight per write.
+const PARTS_IN_FLIGHT: usize = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("content does not match digest {expected}: it hashes to {actual}")]
+    DigestMismatch { expected: Digest, actual: Digest },
+    #[error("blob {0} is not in storage")]
+    NotFound(String),
+    #[error("range {start}-{end} is outside the blob's {size} bytes")]
+    RangeNotSatisfiable { start: u64, end: u64, size: u64 },
+    #[error("reading the request body failed: {0}")]
+    Body(String),
+    #[error("object store: {0}")]
+    Backend(#[from] object_store::Error),
+}
+
+enum Hasher {
+    Sha256(sha2::Sha256),
+    Sha512(sha2::Sha512),
+}
+
+impl Hasher {
+    fn new(algorithm: DigestAlgorithm) -> Self {
+        match algorithm {
+            DigestAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+            DigestAlgorithm::Sha512 => Hasher::Sha512(sha2::Sha512::new()),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    fn finish(self) -> Digest {
+        match self {
+            Hasher::Sha256(h) => Digest::from_raw(DigestAlgorithm::Sha256, &h.finalize()),
+            Hasher::Sha512(h) => Digest::from_raw(DigestAlgorithm::Sha512, &h.finalize()),
+        }
+        .expect("hash output has the algorithm's length")
+    }
+}
+
+/// Computes a digest of bytes in memory (manifests).
+pub fn digest_of(algorithm: DigestAlgorithm, data: &[u8]) -> Digest {
+    let mut hasher = Hasher::new(algorithm);
+    hasher.update(data);
+    hasher.finish()
+}
+
+/// Copies a body into a multipart writer with bounded buffering, feeding
+/// the hasher when there is one. The caller finishes or aborts the writer.
+async fn pump<S, E>(
+    writer: &mut WriteMultipart,
+    body: S,
+    mut hasher: Option<&mut Hasher>,
+) -> Result<u64, StorageError>
+where
+    S: futures::Stream<Item = Result<Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    let mut size = 0u64;
+    let mut body = std::pin::pin!(body);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|err| StorageError::Body(err.to_string()))?;
+        if let Some(hasher) = hasher.as_deref_mut() {
+            hasher.update(&chunk);
+        }
+        size += chunk.len() as u64;
+        writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+        writer.put(chunk);
+    }
+    Ok(size)
+}
+
+/// A ranged read: the blob's total size, the served range, and the bytes.
+pub struct BlobRead {
+    pub size: u64,
+    pub range: Range<u64>,
+    pub body: BoxStream<'static, Result<Bytes, StorageError>>,
+}
+
+#[derive(Clone)]
+pub struct BlobStore {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl BlobStore {
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store }
+    }
+
+    /// The blob's size, or `None` when it is not stored.
+    pub async fn size(&self, digest: &Digest) -> Result<Option<u64>, StorageError> {
+        match self.store.head(&layout::blob(digest)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// Streams a blob, or the inclusive byte range `first..=last` of it.
+    pub async fn read(
+        &self,
+        digest: &Digest,
+        range: Option<(u64, Option<u64>)>,
+    ) -> Result<BlobRead, StorageError> {
+        let location = layout::blob(digest);
+        let size = self
+            .size(digest)
+            .await?
+            .ok_or_else(|| StorageError::NotFound(digest.to_string()))?;
+        let served = match range {
+            None => 0..size,
+            Some((first, last)) => {
+                let end = last.map(|l| l.saturating_add(1)).unwrap_or(size).min(size);
+                if first >= size || first >= end {
+                    return Err(StorageError::RangeNotSatisfiable {
+                        start: first,
+                        end: last.unwrap_or(size),
+                        size,
+                    });
+                }
+                first..end
+            }
+        };
+        if served.is_empty() {
+            return Ok(BlobRead {
+                size,
+                range: served,
+                body: futures::stream::empty().boxed(),
+            });
+        }
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(served.clone())),
+            ..GetOptions::default()
+        };
+        let result = self.store.get_opts(&location, options).await?;
+        let body = result.into_stream().map_err(StorageError::from).boxed();
+        Ok(BlobRead {
+            size,
+            range: served,
+            body,
+        })
+    }
+
+    /// Streams `body` to the blob's key, hashing as it goes. The object
+    /// becomes visible only if the content matches `expected`; otherwise the
+    /// partial upload is discarded. Bodies smaller than one part are sent in
+    /// a single request, which saves object stores two round trips.
+    pub async fn write_verified<S, E>(
+        &self,
+        expected: &Digest,
+        body: S,
+    ) -> Result<u64, StorageError>
+    where
+        S: futures::Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let location = layout::blob(expected);
+        let mut hasher = Hasher::new(expected.algorithm());
+        let mut body = Box::pin(body);
+        let mut head = Vec::new();
+        let mut head_len = 0usize;
+        while head_len < PART_SIZE {
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    hasher.update(&chunk);
+                    head_len += chunk.len();
+                    head.push(chunk);
+                }
+                Some(Err(err)) => return Err(StorageError::Body(err.to_string())),
+                None => {
+                    let actual = hasher.finish();
+                    if actual != *expected {
+                        return Err(StorageError::DigestMismatch {
+                            expected: expected.clone(),
+                            actual,
+                        });
+                    }
+                    let payload: PutPayload = head.into_iter().collect();
+                    self.store.put(&location, payload).await?;
+                    return Ok(head_len as u64);
+                }
+            }
+        }
+        let upload = self.store.put_multipart(&location).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        for chunk in head {
+            writer.put(chunk);
+        }
+        let size = match pump(&mut writer, body, Some(&mut hasher)).await {
+            Ok(size) => size + head_len as u64,
+            Err(err) => {
+                let _ = writer.abort().await;
+                return Err(err);
+            }
+        };
+        let actual = hasher.finish();
+        if actual != *expected {
+            writer.abort().await?;
+            return Err(StorageError::DigestMismatch {
+                expected: expected.clone(),
+                actual,
+            });
+        }
+        writer.finish().await?;
+        Ok(size)
+    }
+
+    /// Streams one chunk of an upload session to its own object and returns
+    /// its length. A failed chunk leaves nothing behind.
+    pub async fn write_chunk<S, E>(
+        &self,
+        upload: uuid::Uuid,
+        index: u32,
+        body: S,
+    ) -> Result<u64, StorageError>
+    where
+        S: futures::Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let target = self
+            .store
+            .put_multipart(&layout::upload_chunk(upload, index))
+            .await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(target, PART_SIZE);
+        match pump(&mut writer, body, None).await {
+            Ok(size) => {
+                writer.finish().await?;
+                Ok(size)
+            }
+            Err(err) => {
+                let _ = writer.abort().await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Assembles an upload's chunks into the blob, verified like any write.
+    pub async fn assemble(
+        &self,
+        upload: uuid::Uuid,
+        chunks: u32,
+        expected: &Digest,
+    ) -> Result<u64, StorageError> {
+        let store = self.store.clone();
+        let parts = futures::stream::iter(0..chunks)
+            .then(move |index| {
+                let store = store.clone();
+                async move { store.get(&layout::upload_chunk(upload, index)).await }
+            })
+            .map_ok(|result| result.into_stream())
+            .try_flatten();
+        self.write_verified(expected, parts).await
+    }
+
+    /// Removes an upload's chunks (after completion, cancellation or expiry).
+    pub async fn delete_upload(&self, upload: uuid::Uuid) -> Result<(), StorageError> {
+        let prefix = layout::upload_prefix(upload);
+        let locations = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| meta.location)
+            .boxed();
+        self.store
+            .delete_stream(locations)
+            .try_collect::<Vec<_>>()
+            .await?;
+        Ok(())
+    }
+
+    /// Stores small content already in memory (a manifest), verified.
+    pub async fn put_verified(&self, expected: &Digest, data: Bytes) -> Result<(), StorageError> {
+        let actual = digest_of(expected.algorithm(), &data);
+        if actual != *expected {
+            return Err(StorageError::DigestMismatch {
+                expected: expected.clone(),
+                actual,
+            });
+        }
+        self.store
+            .put(&layout::blob(expected), PutPayload::from_bytes(data))
+            .await?;
+        Ok(())
+    }
+
+    /// Reads small content whole (a manifest).
+    pub async fn get_bytes(&self, digest: &Digest) -> Result<Bytes, StorageError> {
+        match self.store.get(&layout::blob(digest)).await {
+            Ok(result) => Ok(result.bytes().await?),
+            Err(object_store::Error::NotFound { .. }) => {
+                Err(StorageError::NotFound(digest.to_string()))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}
