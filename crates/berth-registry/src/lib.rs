@@ -2,8 +2,11 @@
 //! token service; the registry verifies it and checks the action it needs
 //! against the token's `access` claim.
 
+mod access;
 mod challenge;
 pub mod domain;
+mod error;
 mod routes;
+pub mod store;
 
 pub use routes::configure;

@@ -1,0 +1,152 @@
+//! `GET /v2/<name>/tags/list`, `/v2/<name>/referrers/<digest>` and
+//! `/v2/_catalog`.
+
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use berth_http::ErrorCode;
+use berth_types::{Digest, RepositoryName};
+use serde_json::json;
+
+use super::{Registry, registry_response};
+use crate::access::{Need, authorize};
+use crate::challenge::{bearer_claims, challenge};
+use crate::domain::manifest::OCI_INDEX;
+use crate::error::{RegistryError, Reply};
+use crate::store::{artifacts, repositories};
+
+const MAX_PAGE: i64 = 1000;
+
+fn query_param(req: &HttpRequest, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// `n` (0 to 1000; absent means 1000) and `last`.
+fn paging(req: &HttpRequest) -> Result<(i64, Option<String>), RegistryError> {
+    let n = match query_param(req, "n") {
+        None => MAX_PAGE,
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                RegistryError::oci(
+                    ErrorCode::Unsupported,
+                    format!("n must be between 0 and {MAX_PAGE}, not {raw:?}"),
+                )
+                .with_bad_request()
+            })?,
+    };
+    Ok((n, query_param(req, "last")))
+}
+
+impl RegistryError {
+    fn with_bad_request(self) -> Self {
+        match self {
+            RegistryError::Oci(err) => RegistryError::Oci(err.with_status(StatusCode::BAD_REQUEST)),
+            other => other,
+        }
+    }
+}
+
+fn next_link(path: &str, n: i64, last: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("n", &n.to_string())
+        .append_pair("last", last)
+        .finish();
+    format!("<{path}?{query}>; rel=\"next\"")
+}
+
+pub async fn list_tags(registry: &Registry, req: &HttpRequest, name: &RepositoryName) -> Reply {
+    authorize(&registry.auth, req, name, Need::Pull).await?;
+    let (n, last) = paging(req)?;
+    let mut conn = registry.auth.db().acquire().await?;
+    if repositories::find_repository_id(&mut conn, name.as_str())
+        .await?
+        .is_none()
+    {
+        return Err(RegistryError::oci(
+            ErrorCode::NameUnknown,
+            format!("repository {name} is not known"),
+        ));
+    }
+    let mut tags = artifacts::list_tags(&mut conn, name.as_str(), last.as_deref(), n + 1).await?;
+    let more = tags.len() as i64 > n;
+    tags.truncate(n as usize);
+    let mut response = registry_response(StatusCode::OK);
+    if more && let Some(last) = tags.last() {
+        response.insert_header(("Link", next_link(req.path(), n, last)));
+    }
+    Ok(response.json(json!({"name": name, "tags": tags})))
+}
+
+pub async fn list_referrers(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    digest: &Digest,
+) -> Reply {
+    authorize(&registry.auth, req, name, Need::Pull).await?;
+    let filter = query_param(req, "artifactType");
+    let mut conn = registry.auth.db().acquire().await?;
+    let referrers =
+        artifacts::list_referrers(&mut conn, name.as_str(), &digest.to_string()).await?;
+    let manifests: Vec<serde_json::Value> = referrers
+        .iter()
+        .filter(|a| {
+            filter
+                .as_deref()
+                .is_none_or(|f| a.artifact_type.as_deref() == Some(f))
+        })
+        .map(|a| {
+            let mut descriptor =
+                json!({"mediaType": a.media_type, "digest": a.digest, "size": a.size});
+            if let Some(kind) = &a.artifact_type {
+                descriptor["artifactType"] = json!(kind);
+            }
+            if let Some(annotations) = &a.annotations {
+                descriptor["annotations"] = annotations.clone();
+            }
+            descriptor
+        })
+        .collect();
+    let mut response = registry_response(StatusCode::OK);
+    response.content_type(OCI_INDEX);
+    if filter.is_some() {
+        response.insert_header(("OCI-Filters-Applied", "artifactType"));
+    }
+    Ok(response.body(
+        json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}).to_string(),
+    ))
+}
+
+/// The catalog lists every repository, so it is for tokens carrying
+/// `registry:catalog:*` (administrators).
+pub async fn catalog(registry: &Registry, req: &HttpRequest) -> Reply {
+    let claims = bearer_claims(&registry.auth, req).await?;
+    let allowed = claims.as_ref().is_some_and(|c| {
+        c.access.iter().any(|a| {
+            a.resource_type == "registry"
+                && a.name == "catalog"
+                && a.actions.iter().any(|x| x == "*")
+        })
+    });
+    if !allowed {
+        return Err(RegistryError::Denied {
+            challenge: challenge(&registry.auth, Some("registry:catalog:*")),
+            authenticated: claims.is_some_and(|c| c.sub != "anonymous"),
+            message: "the catalog is available to administrators".into(),
+        });
+    }
+    let (n, last) = paging(req)?;
+    let mut conn = registry.auth.db().acquire().await?;
+    let mut names = repositories::list_repository_names(&mut conn, last.as_deref(), n + 1).await?;
+    let more = names.len() as i64 > n;
+    names.truncate(n as usize);
+    let mut response = registry_response(StatusCode::OK);
+    if more && let Some(last) = names.last() {
+        response.insert_header(("Link", next_link(req.path(), n, last)));
+    }
+    Ok(response.json(json!({"repositories": names})))
+}

@@ -1,0 +1,331 @@
+//! `PUT`/`GET`/`HEAD`/`DELETE /v2/<name>/manifests/<reference>`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use berth_auth::store::audit::{AuditEntry, insert_audit};
+use berth_auth::store::projects::find_project_by_name;
+use berth_auth::token::Claims;
+use berth_http::{ApiError, ErrorCode};
+use berth_storage::digest_of;
+use berth_types::{Digest, DigestAlgorithm, Reference, RepositoryName};
+use futures::StreamExt;
+
+use super::{Registry, registry_response};
+use crate::access::{Need, authorize};
+use crate::domain::manifest;
+use crate::error::{RegistryError, Reply};
+use crate::store::artifacts::{self, ArtifactRow, NewArtifact};
+use crate::store::{blobs, repositories};
+
+/// Reads the manifest body, refusing anything over the configured limit.
+async fn read_body(mut payload: web::Payload, limit: u64) -> Result<bytes::Bytes, RegistryError> {
+    let too_large = || {
+        RegistryError::Oci(
+            ApiError::new(
+                ErrorCode::ManifestInvalid,
+                format!("manifest exceeds the limit of {limit} bytes"),
+            )
+            .with_status(StatusCode::PAYLOAD_TOO_LARGE),
+        )
+    };
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| RegistryError::oci(ErrorCode::ManifestInvalid, e.to_string()))?;
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+fn audit<'a>(
+    claims: &'a Claims,
+    project_id: i64,
+    resource: &'a str,
+    operation: &'a str,
+) -> AuditEntry<'a> {
+    AuditEntry {
+        project_id: Some(project_id),
+        username: &claims.sub,
+        source_ip: None,
+        resource_type: "artifact",
+        resource,
+        operation,
+        detail: "",
+        success: true,
+    }
+}
+
+pub async fn put_manifest(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    reference: &Reference,
+    payload: web::Payload,
+) -> Reply {
+    let claims = authorize(&registry.auth, req, name, Need::Push).await?;
+    let limit = registry.platform().config().limits.manifest_bytes;
+    let body = read_body(payload, limit).await?;
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok());
+    let parsed = manifest::parse(content_type, &body)
+        .map_err(|e| RegistryError::oci(ErrorCode::ManifestInvalid, e.to_string()))?;
+    let digest = match reference {
+        Reference::Digest(claimed) => {
+            let actual = digest_of(claimed.algorithm(), &body);
+            if actual != *claimed {
+                return Err(RegistryError::oci(
+                    ErrorCode::DigestInvalid,
+                    format!("manifest hashes to {actual}, not {claimed}"),
+                ));
+            }
+            actual
+        }
+        Reference::Tag(_) => digest_of(DigestAlgorithm::Sha256, &body),
+    };
+
+    let mut tx = registry.auth.db().begin().await?;
+    let project = find_project_by_name(&mut tx, name.project().as_str())
+        .await?
+        .ok_or_else(|| {
+            RegistryError::oci(
+                ErrorCode::NameUnknown,
+                format!("project {} does not exist", name.project()),
+            )
+        })?;
+    let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
+    let blob_digests: Vec<String> = parsed
+        .blobs()
+        .iter()
+        .map(|d| d.digest.to_string())
+        .collect();
+    let missing = blobs::missing_blobs(&mut tx, repository_id, &blob_digests).await?;
+    if !missing.is_empty() {
+        return Err(RegistryError::Oci(
+            ApiError::new(
+                ErrorCode::ManifestBlobUnknown,
+                format!("blob {} is not in {name}: push it first", missing[0]),
+            )
+            .with_detail(serde_json::json!({"missing": missing})),
+        ));
+    }
+    let children: Vec<String> = parsed
+        .children()
+        .iter()
+        .map(|d| d.digest.to_string())
+        .collect();
+    let missing = artifacts::missing_manifests(&mut tx, repository_id, &children).await?;
+    if !missing.is_empty() {
+        return Err(RegistryError::Oci(
+            ApiError::new(
+                ErrorCode::ManifestBlobUnknown,
+                format!(
+                    "manifest {} is not in {name}: push the index's manifests first",
+                    missing[0]
+                ),
+            )
+            .with_detail(serde_json::json!({"missing": missing})),
+        ));
+    }
+
+    registry.blobs.put_verified(&digest, body.clone()).await?;
+    let digest_text = digest.to_string();
+    blobs::link_blob(&mut tx, repository_id, &digest_text, body.len() as i64).await?;
+    let annotations = parsed.annotations.clone().map(serde_json::Value::Object);
+    let (artifact_id, _) = artifacts::upsert_artifact(
+        &mut tx,
+        &NewArtifact {
+            repository_id,
+            digest: &digest_text,
+            media_type: &parsed.media_type,
+            artifact_type: parsed.artifact_type.as_deref(),
+            config_media_type: parsed.config_media_type(),
+            size: body.len() as i64,
+            subject_digest: parsed
+                .subject
+                .as_ref()
+                .map(|s| s.digest.to_string())
+                .as_deref(),
+            annotations: annotations.as_ref(),
+        },
+    )
+    .await?;
+    artifacts::insert_references(&mut tx, artifact_id, "blob", &blob_digests).await?;
+    artifacts::insert_references(&mut tx, artifact_id, "manifest", &children).await?;
+    let resource = match reference {
+        Reference::Tag(tag) => {
+            artifacts::upsert_tag(&mut tx, repository_id, tag.as_str(), artifact_id).await?;
+            format!("{name}:{tag}")
+        }
+        Reference::Digest(_) => format!("{name}@{digest}"),
+    };
+    insert_audit(&mut tx, &audit(&claims, project.id, &resource, "push")).await?;
+    tx.commit().await?;
+
+    let mut response = registry_response(StatusCode::CREATED);
+    response
+        .insert_header(("Location", format!("/v2/{name}/manifests/{digest}")))
+        .insert_header(("Docker-Content-Digest", digest_text))
+        .insert_header(("Content-Length", "0"));
+    if let Some(subject) = &parsed.subject {
+        response.insert_header(("OCI-Subject", subject.digest.to_string()));
+    }
+    Ok(response.finish())
+}
+
+async fn find(
+    registry: &Registry,
+    name: &RepositoryName,
+    reference: &Reference,
+) -> Result<ArtifactRow, RegistryError> {
+    let mut conn = registry.auth.db().acquire().await?;
+    let found = match reference {
+        Reference::Tag(tag) => {
+            artifacts::find_by_tag(&mut conn, name.as_str(), tag.as_str()).await?
+        }
+        Reference::Digest(digest) => {
+            artifacts::find_by_digest(&mut conn, name.as_str(), &digest.to_string()).await?
+        }
+    };
+    found.ok_or_else(|| {
+        RegistryError::oci(
+            ErrorCode::ManifestUnknown,
+            format!("manifest {reference} is not in {name}"),
+        )
+    })
+}
+
+pub async fn get_manifest(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    reference: &Reference,
+) -> Reply {
+    let claims = authorize(&registry.auth, req, name, Need::Pull).await?;
+    let artifact = find(registry, name, reference).await?;
+    let digest: Digest = artifact
+        .digest
+        .parse()
+        .map_err(|e: berth_types::DigestError| {
+            RegistryError::Fault(berth_http::Failure::internal(e))
+        })?;
+    let etag = format!("\"{digest}\"");
+    let not_modified = req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == etag || t.trim() == digest.to_string())
+        });
+    let mut response = registry_response(if not_modified {
+        StatusCode::NOT_MODIFIED
+    } else {
+        StatusCode::OK
+    });
+    response
+        .insert_header(("Docker-Content-Digest", artifact.digest.clone()))
+        .insert_header(("ETag", etag))
+        .content_type(artifact.media_type.clone());
+    if not_modified {
+        return Ok(response.finish());
+    }
+    if req.method() == actix_web::http::Method::HEAD {
+        return Ok(response.no_chunking(artifact.size as u64).finish());
+    }
+    let body = registry.blobs.get_bytes(&digest).await?;
+    record_pull(registry, &claims, name, &artifact);
+    Ok(response.body(body))
+}
+
+/// Pull bookkeeping runs after the response, off the request's path.
+fn record_pull(
+    registry: &Registry,
+    claims: &Claims,
+    name: &RepositoryName,
+    artifact: &ArtifactRow,
+) {
+    let pool = registry.auth.db().clone();
+    let subject = claims.sub.clone();
+    let resource = format!("{name}@{}", artifact.digest);
+    let (artifact_id, repository_id) = (artifact.id, artifact.repository_id);
+    let project = name.project().to_string();
+    tokio::spawn(async move {
+        let recorded = async {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE artifacts SET pull_time = now() WHERE id = $1")
+                .bind(artifact_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE repositories SET pull_count = pull_count + 1 WHERE id = $1")
+                .bind(repository_id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(project) = find_project_by_name(&mut tx, &project).await? {
+                let entry = AuditEntry {
+                    project_id: Some(project.id),
+                    username: &subject,
+                    source_ip: None,
+                    resource_type: "artifact",
+                    resource: &resource,
+                    operation: "pull",
+                    detail: "",
+                    success: true,
+                };
+                insert_audit(&mut tx, &entry).await?;
+            }
+            tx.commit().await
+        };
+        if let Err(err) = recorded.await {
+            tracing::warn!(error = %err, "recording a pull failed");
+        }
+    });
+}
+
+pub async fn delete_manifest(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    reference: &Reference,
+) -> Reply {
+    let claims = authorize(&registry.auth, req, name, Need::Delete).await?;
+    let mut tx = registry.auth.db().begin().await?;
+    let project = find_project_by_name(&mut tx, name.project().as_str())
+        .await?
+        .ok_or_else(|| {
+            RegistryError::oci(
+                ErrorCode::NameUnknown,
+                format!("project {} does not exist", name.project()),
+            )
+        })?;
+    let resource = match reference {
+        Reference::Tag(tag) => {
+            if !artifacts::delete_tag(&mut tx, name.as_str(), tag.as_str()).await? {
+                return Err(RegistryError::oci(
+                    ErrorCode::ManifestUnknown,
+                    format!("tag {tag} is not in {name}"),
+                ));
+            }
+            format!("{name}:{tag}")
+        }
+        Reference::Digest(digest) => {
+            let artifact = artifacts::find_by_digest(&mut tx, name.as_str(), &digest.to_string())
+                .await?
+                .ok_or_else(|| {
+                    RegistryError::oci(
+                        ErrorCode::ManifestUnknown,
+                        format!("manifest {digest} is not in {name}"),
+                    )
+                })?;
+            artifacts::delete_artifact(&mut tx, artifact.id).await?;
+            format!("{name}@{digest}")
+        }
+    };
+    insert_audit(&mut tx, &audit(&claims, project.id, &resource, "delete")).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Accepted().finish())
+}

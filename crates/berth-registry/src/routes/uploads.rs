@@ -1,0 +1,333 @@
+//! Blob uploads (spec "Pushing blobs"): monolithic `POST ?digest=`, sessions
+//! with `PATCH` chunks and a closing `PUT ?digest=`, status, cancellation,
+//! and cross-repository mounts.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use berth_auth::store::projects::find_project_by_name;
+use berth_http::{ApiError, ErrorCode};
+use berth_types::{Digest, RepositoryName};
+use futures::StreamExt;
+
+use super::{Registry, registry_response};
+use crate::access::{Need, authorize, may_pull};
+use crate::error::{RegistryError, Reply};
+use crate::store::{blobs, repositories, uploads};
+
+fn query_param(req: &HttpRequest, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn digest_param(req: &HttpRequest) -> Result<Option<Digest>, RegistryError> {
+    query_param(req, "digest")
+        .map(|raw| {
+            raw.parse::<Digest>()
+                .map_err(|e| RegistryError::oci(ErrorCode::DigestInvalid, e.to_string()))
+        })
+        .transpose()
+}
+
+fn body_stream(
+    payload: web::Payload,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, String>> + Send {
+    // actix's payload is not Send; forwarding through a channel lets the
+    // storage layer run it on any thread.
+    let (tx, rx) = futures::channel::mpsc::channel::<Result<bytes::Bytes, String>>(4);
+    actix_web::rt::spawn(async move {
+        let mut payload = payload;
+        let mut tx = tx;
+        while let Some(chunk) = payload.next().await {
+            let item = chunk.map_err(|e| e.to_string());
+            let failed = item.is_err();
+            if futures::SinkExt::send(&mut tx, item).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Links a committed blob into the repository (creating it on first push).
+async fn commit_blob(
+    registry: &Registry,
+    name: &RepositoryName,
+    digest: &Digest,
+    size: u64,
+) -> Result<(), RegistryError> {
+    let mut tx = registry.auth.db().begin().await?;
+    let project = find_project_by_name(&mut tx, name.project().as_str())
+        .await?
+        .ok_or_else(|| {
+            RegistryError::oci(
+                ErrorCode::NameUnknown,
+                format!("project {} does not exist", name.project()),
+            )
+        })?;
+    let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
+    blobs::link_blob(&mut tx, repository_id, &digest.to_string(), size as i64).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn created(name: &RepositoryName, digest: &Digest) -> HttpResponse {
+    registry_response(StatusCode::CREATED)
+        .insert_header(("Location", format!("/v2/{name}/blobs/{digest}")))
+        .insert_header(("Docker-Content-Digest", digest.to_string()))
+        .insert_header(("Content-Length", "0"))
+        .finish()
+}
+
+fn session_response(
+    status: StatusCode,
+    name: &RepositoryName,
+    id: uuid::Uuid,
+    size: i64,
+) -> HttpResponse {
+    let range = if size > 0 {
+        format!("0-{}", size - 1)
+    } else {
+        "0-0".to_owned()
+    };
+    registry_response(status)
+        .insert_header(("Location", format!("/v2/{name}/blobs/uploads/{id}")))
+        .insert_header(("Range", range))
+        .insert_header(("Docker-Upload-UUID", id.to_string()))
+        .insert_header(("Content-Length", "0"))
+        .finish()
+}
+
+fn upload_unknown(id: uuid::Uuid) -> RegistryError {
+    RegistryError::oci(
+        ErrorCode::BlobUploadUnknown,
+        format!("upload {id} is not in progress here"),
+    )
+}
+
+/// `?mount=<digest>&from=<repository>`, when both parse.
+fn mount_request(req: &HttpRequest) -> Option<(Digest, RepositoryName)> {
+    let digest = query_param(req, "mount")?.parse().ok()?;
+    let source = query_param(req, "from")?.parse().ok()?;
+    Some((digest, source))
+}
+
+/// `POST /v2/<name>/blobs/uploads/`.
+pub async fn start_upload(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    payload: web::Payload,
+) -> Reply {
+    let claims = authorize(&registry.auth, req, name, Need::Push).await?;
+
+    // Cross-repository mount: 201 only if the caller may pull the source and
+    // the blob is there; anything else quietly becomes a normal upload.
+    if let Some((digest, source)) = mount_request(req)
+        && may_pull(&registry.auth, &claims, &source).await?
+    {
+        let mut conn = registry.auth.db().acquire().await?;
+        let size = blobs::find_blob_size(&mut conn, source.as_str(), &digest.to_string()).await?;
+        drop(conn);
+        if let Some(size) = size {
+            commit_blob(registry, name, &digest, size as u64).await?;
+            return Ok(created(name, &digest));
+        }
+    }
+
+    if let Some(digest) = digest_param(req)? {
+        let size = registry
+            .blobs
+            .write_verified(&digest, body_stream(payload))
+            .await?;
+        commit_blob(registry, name, &digest, size).await?;
+        return Ok(created(name, &digest));
+    }
+
+    let mut conn = registry.auth.db().acquire().await?;
+    let project = find_project_by_name(&mut conn, name.project().as_str())
+        .await?
+        .ok_or_else(|| {
+            RegistryError::oci(
+                ErrorCode::NameUnknown,
+                format!("project {} does not exist", name.project()),
+            )
+        })?;
+    let id = uuid::Uuid::new_v4();
+    uploads::insert_upload(&mut conn, id, project.id, name.as_str()).await?;
+    Ok(session_response(StatusCode::ACCEPTED, name, id, 0))
+}
+
+/// `Content-Range: <start>-<end>`; the start must be the current size.
+fn content_range_start(req: &HttpRequest) -> Result<Option<i64>, RegistryError> {
+    let Some(raw) = req
+        .headers()
+        .get("content-range")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(None);
+    };
+    let spec = raw
+        .trim()
+        .trim_start_matches("bytes")
+        .trim_start_matches([' ', '=']);
+    let start = spec
+        .split_once('-')
+        .and_then(|(start, _)| start.trim().parse::<i64>().ok())
+        .ok_or_else(|| {
+            RegistryError::oci(
+                ErrorCode::BlobUploadInvalid,
+                format!("invalid Content-Range {raw:?}"),
+            )
+        })?;
+    Ok(Some(start))
+}
+
+fn out_of_order(size: i64) -> RegistryError {
+    RegistryError::Oci(
+        ApiError::new(
+            ErrorCode::BlobUploadInvalid,
+            format!(
+                "chunk out of order: the upload has {size} bytes; send the chunk that starts there"
+            ),
+        )
+        .with_status(StatusCode::RANGE_NOT_SATISFIABLE),
+    )
+}
+
+async fn append(
+    registry: &Registry,
+    upload: &uploads::UploadRow,
+    payload: web::Payload,
+) -> Result<i64, RegistryError> {
+    let index = upload.chunks as u32;
+    let written = registry
+        .blobs
+        .write_chunk(upload.id, index, body_stream(payload))
+        .await?;
+    let mut conn = registry.auth.db().acquire().await?;
+    if !uploads::record_chunk(&mut conn, upload.id, upload.size, written as i64).await? {
+        return Err(RegistryError::oci(
+            ErrorCode::BlobUploadInvalid,
+            "another chunk was appended concurrently; retry from the current offset",
+        ));
+    }
+    Ok(upload.size + written as i64)
+}
+
+/// `PATCH /v2/<name>/blobs/uploads/<id>`.
+pub async fn patch_upload(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    id: uuid::Uuid,
+    payload: web::Payload,
+) -> Reply {
+    authorize(&registry.auth, req, name, Need::Push).await?;
+    let mut conn = registry.auth.db().acquire().await?;
+    let upload = uploads::find_upload(&mut conn, id, name.as_str())
+        .await?
+        .ok_or_else(|| upload_unknown(id))?;
+    drop(conn);
+    if content_range_start(req)?.is_some_and(|start| start != upload.size) {
+        let mut response = actix_web::ResponseError::error_response(&out_of_order(upload.size));
+        let range = if upload.size > 0 {
+            format!("0-{}", upload.size - 1)
+        } else {
+            "0-0".to_owned()
+        };
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("range"),
+            actix_web::http::header::HeaderValue::from_str(&range).expect("ascii"),
+        );
+        response.headers_mut().insert(
+            actix_web::http::header::LOCATION,
+            actix_web::http::header::HeaderValue::from_str(&format!(
+                "/v2/{name}/blobs/uploads/{id}"
+            ))
+            .expect("ascii"),
+        );
+        return Ok(response);
+    }
+    let size = append(registry, &upload, payload).await?;
+    Ok(session_response(StatusCode::ACCEPTED, name, id, size))
+}
+
+/// `PUT /v2/<name>/blobs/uploads/<id>?digest=`: the last chunk (if any),
+/// then assembly, verification and commit. A mismatch commits nothing.
+pub async fn put_upload(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    id: uuid::Uuid,
+    payload: web::Payload,
+) -> Reply {
+    authorize(&registry.auth, req, name, Need::Push).await?;
+    let digest = digest_param(req)?.ok_or_else(|| {
+        RegistryError::oci(ErrorCode::DigestInvalid, "the closing PUT needs ?digest=")
+    })?;
+    let mut conn = registry.auth.db().acquire().await?;
+    let mut upload = uploads::find_upload(&mut conn, id, name.as_str())
+        .await?
+        .ok_or_else(|| upload_unknown(id))?;
+    drop(conn);
+    let declared_empty = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() == "0");
+    if !declared_empty {
+        upload.size = append(registry, &upload, payload).await?;
+        upload.chunks += 1;
+    }
+    let assembled = registry
+        .blobs
+        .assemble(id, upload.chunks as u32, &digest)
+        .await;
+    let mut conn = registry.auth.db().acquire().await?;
+    uploads::delete_upload(&mut conn, id).await?;
+    drop(conn);
+    if let Err(err) = registry.blobs.delete_upload(id).await {
+        tracing::warn!(error = %err, upload = %id, "removing upload chunks failed");
+    }
+    let size = assembled?;
+    commit_blob(registry, name, &digest, size).await?;
+    Ok(created(name, &digest))
+}
+
+/// `GET /v2/<name>/blobs/uploads/<id>`: how far the upload is.
+pub async fn get_upload(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    id: uuid::Uuid,
+) -> Reply {
+    authorize(&registry.auth, req, name, Need::Push).await?;
+    let mut conn = registry.auth.db().acquire().await?;
+    let upload = uploads::find_upload(&mut conn, id, name.as_str())
+        .await?
+        .ok_or_else(|| upload_unknown(id))?;
+    Ok(session_response(
+        StatusCode::NO_CONTENT,
+        name,
+        id,
+        upload.size,
+    ))
+}
+
+/// `DELETE /v2/<name>/blobs/uploads/<id>`: cancels the upload.
+pub async fn delete_upload(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    id: uuid::Uuid,
+) -> Reply {
+    authorize(&registry.auth, req, name, Need::Push).await?;
+    let mut conn = registry.auth.db().acquire().await?;
+    uploads::find_upload(&mut conn, id, name.as_str())
+        .await?
+        .ok_or_else(|| upload_unknown(id))?;
+    uploads::delete_upload(&mut conn, id).await?;
+    registry.blobs.delete_upload(id).await?;
+    Ok(registry_response(StatusCode::NO_CONTENT).finish())
+}

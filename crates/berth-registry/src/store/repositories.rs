@@ -1,0 +1,55 @@
+use sqlx::PgConnection;
+
+/// The repository's id, created on first use.
+pub async fn ensure_repository(
+    conn: &mut PgConnection,
+    project_id: i64,
+    name: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO repositories (project_id, name) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING id",
+    )
+    .bind(project_id)
+    .bind(name)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn find_repository_id(
+    conn: &mut PgConnection,
+    name: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM repositories WHERE name = $1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Whether a project holds any repository (a project with repositories
+/// cannot be deleted).
+pub async fn project_has_repositories(
+    conn: &mut PgConnection,
+    project_id: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM repositories WHERE project_id = $1)")
+        .bind(project_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Repository names in byte order after `last`, at most `limit`.
+pub async fn list_repository_names(
+    conn: &mut PgConnection,
+    last: Option<&str>,
+    limit: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT name FROM repositories WHERE ($1::text IS NULL OR name COLLATE \"C\" > $1 COLLATE \"C\")
+         ORDER BY name COLLATE \"C\" LIMIT $2",
+    )
+    .bind(last)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
