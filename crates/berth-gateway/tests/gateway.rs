@@ -38,7 +38,7 @@ async fn request_ids_are_kept_when_sane_and_generated_otherwise() {
 async fn unknown_paths_answer_in_the_envelope_of_their_api_family() {
     let app = TestApp::spawn().await;
 
-    let registry = app.get("/v2/library/app/manifests/latest").await;
+    let registry = app.get("/v2/library/app/no-such-endpoint").await;
     assert_eq!(registry.status(), 404);
     let body: serde_json::Value = registry.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "UNSUPPORTED");

@@ -93,7 +93,13 @@ async fn dispatch(req: HttpRequest, auth: web::Data<Auth>, payload: web::Payload
         .strip_prefix("/v2/")
         .unwrap_or_default()
         .to_owned();
-    let route = path::parse(&tail).map_err(path_error)?;
+    let route = path::parse(&tail).map_err(|err| match err {
+        PathError::Unknown => RegistryError::oci(
+            ErrorCode::Unsupported,
+            format!("{} {} is not an endpoint of the distribution API", req.method(), req.path()),
+        ),
+        other => path_error(other),
+    })?;
     let registry = registry(&auth);
     let method = req.method().clone();
     match (route, method) {
