@@ -46,7 +46,7 @@ async fn unknown_paths_answer_in_the_envelope_of_their_api_family() {
         body["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("/v2/library/app/manifests/latest")
+            .contains("/v2/library/app/no-such-endpoint")
     );
 
     for path in [
