@@ -66,4 +66,20 @@ impl<'a> Caller<'a> {
         assert_eq!(response.status(), status, "GET {path}");
         response.json().await.expect("JSON body")
     }
+
+    /// A registry token for these scopes from `/service/token`.
+    pub async fn registry_token(&self, scopes: &[&str]) -> String {
+        let query: Vec<(&str, &str)> = std::iter::once(("service", "berth"))
+            .chain(scopes.iter().map(|s| ("scope", *s)))
+            .collect();
+        let response = self
+            .request(reqwest::Method::GET, "/service/token")
+            .query(&query)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 200, "token for {scopes:?}");
+        let body: serde_json::Value = response.json().await.expect("JSON body");
+        body["token"].as_str().expect("token").to_owned()
+    }
 }

@@ -88,8 +88,12 @@ pub async fn get_blob(
     }
     let length = read.range.end - read.range.start;
     if head {
-        response.insert_header(("Content-Length", read.size.to_string()));
-        return Ok(response.no_chunking(read.size).finish());
+        // A sized empty stream: the length is announced, nothing is sent.
+        let body = actix_web::body::SizedStream::new(
+            read.size,
+            futures::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
+        );
+        return Ok(response.body(body));
     }
     Ok(response.no_chunking(length).streaming(read.body))
 }

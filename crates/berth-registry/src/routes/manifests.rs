@@ -235,7 +235,11 @@ pub async fn get_manifest(
         return Ok(response.finish());
     }
     if req.method() == actix_web::http::Method::HEAD {
-        return Ok(response.no_chunking(artifact.size as u64).finish());
+        let body = actix_web::body::SizedStream::new(
+            artifact.size as u64,
+            futures::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
+        );
+        return Ok(response.body(body));
     }
     let body = registry.blobs.get_bytes(&digest).await?;
     record_pull(registry, &claims, name, &artifact);

@@ -96,7 +96,11 @@ async fn dispatch(req: HttpRequest, auth: web::Data<Auth>, payload: web::Payload
     let route = path::parse(&tail).map_err(|err| match err {
         PathError::Unknown => RegistryError::oci(
             ErrorCode::Unsupported,
-            format!("{} {} is not an endpoint of the distribution API", req.method(), req.path()),
+            format!(
+                "{} {} is not an endpoint of the distribution API",
+                req.method(),
+                req.path()
+            ),
         ),
         other => path_error(other),
     })?;

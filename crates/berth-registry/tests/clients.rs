@@ -1,0 +1,244 @@
+//! Real clients against the registry: skopeo copies a multi-layer image and
+//! a multi-architecture index in and out, inspects and deletes.
+
+use berth_testkit::{TestApp, USER_PASSWORD};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+use std::path::Path;
+use tokio::process::Command;
+
+/// Writes an OCI image layout (image-layout.md) by hand.
+struct Layout<'a> {
+    dir: &'a Path,
+}
+
+impl Layout<'_> {
+    fn blob(&self, data: &[u8]) -> (String, usize) {
+        let hex = hex::encode(Sha256::digest(data));
+        let path = self.dir.join("blobs/sha256");
+        std::fs::create_dir_all(&path).unwrap();
+        std::fs::write(path.join(&hex), data).unwrap();
+        (format!("sha256:{hex}"), data.len())
+    }
+
+    fn image(&self, arch: &str, layers: usize) -> (String, usize) {
+        let mut layer_descriptors = Vec::new();
+        let mut diff_ids = Vec::new();
+        for i in 0..layers {
+            let content: Vec<u8> = (0..150_000u32)
+                .map(|n| ((n as usize * (i + 3) + arch.len()) % 256) as u8)
+                .collect();
+            let (digest, size) = self.blob(&content);
+            diff_ids.push(digest.clone());
+            layer_descriptors.push(json!({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size}));
+        }
+        let config = serde_json::to_vec(&json!({
+            "architecture": arch, "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": diff_ids}, "config": {},
+        }))
+        .unwrap();
+        let (config_digest, config_size) = self.blob(&config);
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config_size},
+            "layers": layer_descriptors,
+        }))
+        .unwrap();
+        self.blob(&manifest)
+    }
+
+    fn tag(&self, entries: &[(&str, &str, String, usize)]) {
+        std::fs::write(
+            self.dir.join("oci-layout"),
+            r#"{"imageLayoutVersion":"1.0.0"}"#,
+        )
+        .unwrap();
+        let manifests: Vec<Value> = entries
+            .iter()
+            .map(|(tag, media_type, digest, size)| {
+                json!({"mediaType": media_type, "digest": digest, "size": size,
+                    "annotations": {"org.opencontainers.image.ref.name": tag}})
+            })
+            .collect();
+        std::fs::write(
+            self.dir.join("index.json"),
+            serde_json::to_vec(&json!({"schemaVersion": 2, "manifests": manifests})).unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+async fn skopeo(args: &[&str]) -> String {
+    let output = Command::new("skopeo")
+        .args(args)
+        .output()
+        .await
+        .expect("skopeo is installed");
+    assert!(
+        output.status.success(),
+        "skopeo {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+async fn served_app() -> TestApp {
+    // The token realm must be reachable at the address the challenge names.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = TestApp::builder()
+        .setting("BERTH_HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .spawn()
+        .await
+        .unwrap();
+    app.wait_ready().await;
+    app
+}
+
+#[tokio::test]
+async fn skopeo_round_trips_an_image_and_an_index_with_identical_digests() {
+    let app = served_app().await;
+    let (owner, _) = app.new_user("owner").await;
+    app.new_project(&owner, "team", false).await;
+    let creds = format!("owner:{USER_PASSWORD}");
+    let host = format!("127.0.0.1:{}", app.port);
+
+    let source = tempfile::tempdir().unwrap();
+    let layout = Layout { dir: source.path() };
+    let (amd64, amd64_size) = layout.image("amd64", 3);
+    let (arm64, arm64_size) = layout.image("arm64", 2);
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": amd64, "size": amd64_size,
+             "platform": {"architecture": "amd64", "os": "linux"}},
+            {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": arm64, "size": arm64_size,
+             "platform": {"architecture": "arm64", "os": "linux"}},
+        ],
+    }))
+    .unwrap();
+    let (index_digest, index_size) = layout.blob(&index);
+    layout.tag(&[
+        (
+            "single",
+            "application/vnd.oci.image.manifest.v1+json",
+            amd64.clone(),
+            amd64_size,
+        ),
+        (
+            "multi",
+            "application/vnd.oci.image.index.v1+json",
+            index_digest.clone(),
+            index_size,
+        ),
+    ]);
+
+    let src = |tag: &str| format!("oci:{}:{tag}", source.path().display());
+    let dst = |tag: &str| format!("docker://{host}/team/app:{tag}");
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        &creds,
+        &src("single"),
+        &dst("single"),
+    ])
+    .await;
+    skopeo(&[
+        "copy",
+        "--all",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        &creds,
+        &src("multi"),
+        &dst("multi"),
+    ])
+    .await;
+
+    let inspected: Value = serde_json::from_str(
+        &skopeo(&[
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            &creds,
+            "--raw",
+            &dst("multi"),
+        ])
+        .await,
+    )
+    .unwrap();
+    assert_eq!(inspected["manifests"].as_array().unwrap().len(), 2);
+    let info: Value = serde_json::from_str(
+        &skopeo(&[
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            &creds,
+            &dst("single"),
+        ])
+        .await,
+    )
+    .unwrap();
+    assert_eq!(info["Digest"], amd64.as_str());
+    assert_eq!(info["Layers"].as_array().unwrap().len(), 3);
+
+    let back = tempfile::tempdir().unwrap();
+    let out = |tag: &str| format!("oci:{}:{tag}", back.path().display());
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        "--src-creds",
+        &creds,
+        &dst("single"),
+        &out("single"),
+    ])
+    .await;
+    skopeo(&[
+        "copy",
+        "--all",
+        "--preserve-digests",
+        "--src-tls-verify=false",
+        "--src-creds",
+        &creds,
+        &dst("multi"),
+        &out("multi"),
+    ])
+    .await;
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(back.path().join("index.json")).unwrap()).unwrap();
+    let digests: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap())
+        .collect();
+    assert!(digests.contains(&amd64.as_str()), "{digests:?}");
+    assert!(digests.contains(&index_digest.as_str()), "{digests:?}");
+
+    skopeo(&[
+        "delete",
+        "--tls-verify=false",
+        "--creds",
+        &creds,
+        &dst("single"),
+    ])
+    .await;
+    let gone = Command::new("skopeo")
+        .args([
+            "inspect",
+            "--tls-verify=false",
+            "--creds",
+            &creds,
+            &dst("single"),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(!gone.status.success());
+}

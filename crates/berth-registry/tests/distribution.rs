@@ -1,0 +1,742 @@
+//! The distribution API over raw HTTP: every endpoint and its errors.
+
+use berth_testkit::TestApp;
+use reqwest::{Method, Response};
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+fn digest(data: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(data)))
+}
+
+struct Registry<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl Registry<'_> {
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Response {
+        let mut request = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn push_blob(&self, repo: &str, data: &[u8]) -> String {
+        let d = digest(data);
+        let response = self
+            .send(
+                Method::POST,
+                &format!("/v2/{repo}/blobs/uploads/?digest={d}"),
+                &[],
+                Some(data.to_vec()),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        d
+    }
+
+    async fn push_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        media_type: &str,
+        body: &Value,
+    ) -> Response {
+        self.send(
+            Method::PUT,
+            &format!("/v2/{repo}/manifests/{reference}"),
+            &[("content-type", media_type)],
+            Some(serde_json::to_vec(body).unwrap()),
+        )
+        .await
+    }
+
+    /// An image whose config and layer are pushed; returns the manifest.
+    async fn image(&self, repo: &str, seed: &str) -> Value {
+        let config = format!(r#"{{"architecture":"amd64","os":"linux","seed":"{seed}"}}"#);
+        let config_digest = self.push_blob(repo, config.as_bytes()).await;
+        let layer = format!("layer-{seed}").repeat(100);
+        let layer_digest = self.push_blob(repo, layer.as_bytes()).await;
+        json!({
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config_digest, "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer.len()}],
+        })
+    }
+}
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+async fn setup() -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    app.new_project(&app.admin(), "team", false).await;
+    app.new_project(&app.admin(), "other", false).await;
+    let token = app
+        .admin()
+        .registry_token(&[
+            "repository:team/app:pull,push,delete",
+            "repository:other/app:pull,push",
+        ])
+        .await;
+    (app, token)
+}
+
+async fn error_code(response: Response) -> String {
+    let body: Value = response.json().await.unwrap();
+    body["errors"][0]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn monolithic_blobs_push_and_read_back_whole_and_by_range() {
+    let (app, token) = setup().await;
+    let registry = Registry { app: &app, token };
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    let d = registry.push_blob("team/app", &data).await;
+
+    let head = registry
+        .send(Method::HEAD, &format!("/v2/team/app/blobs/{d}"), &[], None)
+        .await;
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"], "100000");
+    assert_eq!(head.headers()["docker-content-digest"], d.as_str());
+    assert_eq!(head.headers()["accept-ranges"], "bytes");
+
+    let get = registry
+        .send(Method::GET, &format!("/v2/team/app/blobs/{d}"), &[], None)
+        .await;
+    assert_eq!(get.bytes().await.unwrap().as_ref(), data.as_slice());
+
+    let ranged = registry
+        .send(
+            Method::GET,
+            &format!("/v2/team/app/blobs/{d}"),
+            &[("range", "bytes=10-19")],
+            None,
+        )
+        .await;
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.headers()["content-range"], "bytes 10-19/100000");
+    assert_eq!(ranged.bytes().await.unwrap().as_ref(), &data[10..20]);
+
+    let outside = registry
+        .send(
+            Method::GET,
+            &format!("/v2/team/app/blobs/{d}"),
+            &[("range", "bytes=200000-")],
+            None,
+        )
+        .await;
+    assert_eq!(outside.status(), 416);
+
+    // Visible only where it was pushed.
+    let elsewhere = registry
+        .send(Method::HEAD, &format!("/v2/other/app/blobs/{d}"), &[], None)
+        .await;
+    assert_eq!(elsewhere.status(), 404);
+    let unknown = registry
+        .send(
+            Method::GET,
+            &format!("/v2/team/app/blobs/{}", digest(b"nothing")),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(error_code(unknown).await, "BLOB_UNKNOWN");
+}
+
+#[tokio::test]
+async fn a_digest_mismatch_commits_nothing() {
+    let (app, token) = setup().await;
+    let registry = Registry { app: &app, token };
+    let claimed = digest(b"what I claim");
+    let response = registry
+        .send(
+            Method::POST,
+            &format!("/v2/team/app/blobs/uploads/?digest={claimed}"),
+            &[],
+            Some(b"what I send".to_vec()),
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(response).await, "DIGEST_INVALID");
+    let head = registry
+        .send(
+            Method::HEAD,
+            &format!("/v2/team/app/blobs/{claimed}"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(head.status(), 404);
+}
+
+#[tokio::test]
+async fn chunked_uploads_enforce_order_report_progress_and_verify() {
+    let (app, token) = setup().await;
+    let registry = Registry { app: &app, token };
+    let data: Vec<u8> = (0..250_000u32).map(|i| (i * 7 % 256) as u8).collect();
+    let start = registry
+        .send(Method::POST, "/v2/team/app/blobs/uploads/", &[], None)
+        .await;
+    assert_eq!(start.status(), 202);
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    assert!(start.headers().contains_key("docker-upload-uuid"));
+
+    let first = registry
+        .send(
+            Method::PATCH,
+            &location,
+            &[("content-range", "0-99999")],
+            Some(data[..100_000].to_vec()),
+        )
+        .await;
+    assert_eq!(first.status(), 202);
+    assert_eq!(first.headers()["range"], "0-99999");
+
+    let out_of_order = registry
+        .send(
+            Method::PATCH,
+            &location,
+            &[("content-range", "150000-199999")],
+            Some(data[150_000..200_000].to_vec()),
+        )
+        .await;
+    assert_eq!(out_of_order.status(), 416);
+    assert_eq!(out_of_order.headers()["range"], "0-99999");
+
+    let second = registry
+        .send(
+            Method::PATCH,
+            &location,
+            &[("content-range", "100000-199999")],
+            Some(data[100_000..200_000].to_vec()),
+        )
+        .await;
+    assert_eq!(second.status(), 202);
+    let status = registry.send(Method::GET, &location, &[], None).await;
+    assert_eq!(status.status(), 204);
+    assert_eq!(status.headers()["range"], "0-199999");
+
+    // The session is this repository's alone.
+    let id = location.rsplit('/').next().unwrap();
+    let hijack = registry
+        .send(
+            Method::PATCH,
+            &format!("/v2/other/app/blobs/uploads/{id}"),
+            &[],
+            Some(b"x".to_vec()),
+        )
+        .await;
+    assert_eq!(hijack.status(), 404);
+    assert_eq!(error_code(hijack).await, "BLOB_UPLOAD_UNKNOWN");
+
+    let d = digest(&data);
+    let done = registry
+        .send(
+            Method::PUT,
+            &format!("{location}?digest={d}"),
+            &[],
+            Some(data[200_000..].to_vec()),
+        )
+        .await;
+    assert_eq!(done.status(), 201);
+    assert_eq!(done.headers()["docker-content-digest"], d.as_str());
+    let get = registry
+        .send(Method::GET, &format!("/v2/team/app/blobs/{d}"), &[], None)
+        .await;
+    assert_eq!(get.bytes().await.unwrap().len(), data.len());
+    assert_eq!(
+        registry
+            .send(Method::GET, &location, &[], None)
+            .await
+            .status(),
+        404,
+        "session closed"
+    );
+
+    // A cancelled session is gone.
+    let start = registry
+        .send(Method::POST, "/v2/team/app/blobs/uploads/", &[], None)
+        .await;
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(
+        registry
+            .send(Method::DELETE, &location, &[], None)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        registry
+            .send(Method::GET, &location, &[], None)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn manifests_need_their_blobs_and_serve_back_byte_for_byte() {
+    let (app, token) = setup().await;
+    let registry = Registry { app: &app, token };
+    let manifest = registry.image("team/app", "one").await;
+
+    let mut missing = manifest.clone();
+    missing["layers"][0]["digest"] = json!(digest(b"never pushed"));
+    let refused = registry
+        .push_manifest("team/app", "broken", OCI_MANIFEST, &missing)
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(error_code(refused).await, "MANIFEST_BLOB_UNKNOWN");
+
+    let invalid = registry
+        .send(
+            Method::PUT,
+            "/v2/team/app/manifests/bad",
+            &[("content-type", OCI_MANIFEST)],
+            Some(b"{nope".to_vec()),
+        )
+        .await;
+    assert_eq!(error_code(invalid).await, "MANIFEST_INVALID");
+    let schema1 = registry
+        .send(
+            Method::PUT,
+            "/v2/team/app/manifests/old",
+            &[(
+                "content-type",
+                "application/vnd.docker.distribution.manifest.v1+prettyjws",
+            )],
+            Some(br#"{"schemaVersion":1}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(schema1.status(), 400);
+    assert_eq!(error_code(schema1).await, "MANIFEST_INVALID");
+
+    let pushed = registry
+        .push_manifest("team/app", "v1", OCI_MANIFEST, &manifest)
+        .await;
+    assert_eq!(pushed.status(), 201);
+    let manifest_digest = pushed.headers()["docker-content-digest"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        manifest_digest,
+        digest(&serde_json::to_vec(&manifest).unwrap())
+    );
+
+    for reference in ["v1", manifest_digest.as_str()] {
+        let got = registry
+            .send(
+                Method::GET,
+                &format!("/v2/team/app/manifests/{reference}"),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-type"], OCI_MANIFEST);
+        assert_eq!(
+            got.headers()["docker-content-digest"],
+            manifest_digest.as_str()
+        );
+        assert_eq!(
+            got.bytes().await.unwrap().as_ref(),
+            serde_json::to_vec(&manifest).unwrap().as_slice()
+        );
+    }
+    let cached = registry
+        .send(
+            Method::GET,
+            "/v2/team/app/manifests/v1",
+            &[("if-none-match", &format!("\"{manifest_digest}\""))],
+            None,
+        )
+        .await;
+    assert_eq!(cached.status(), 304);
+    let head = registry
+        .send(Method::HEAD, "/v2/team/app/manifests/v1", &[], None)
+        .await;
+    assert_eq!(head.status(), 200);
+    assert_eq!(
+        head.headers()["content-length"],
+        serde_json::to_vec(&manifest).unwrap().len().to_string()
+    );
+
+    // A wrong digest in the path is refused.
+    let wrong = registry
+        .push_manifest("team/app", &digest(b"other"), OCI_MANIFEST, &manifest)
+        .await;
+    assert_eq!(error_code(wrong).await, "DIGEST_INVALID");
+
+    // An index needs its children.
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": OCI_MANIFEST, "digest": digest(b"absent child"), "size": 10}]});
+    assert_eq!(
+        error_code(
+            registry
+                .push_manifest("team/app", "multi", OCI_INDEX, &index)
+                .await
+        )
+        .await,
+        "MANIFEST_BLOB_UNKNOWN"
+    );
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX,
+        "manifests": [{"mediaType": OCI_MANIFEST, "digest": manifest_digest, "size": 10}]});
+    assert_eq!(
+        registry
+            .push_manifest("team/app", "multi", OCI_INDEX, &index)
+            .await
+            .status(),
+        201
+    );
+
+    // Deleting a tag leaves the manifest; deleting the digest takes its tags.
+    assert_eq!(
+        registry
+            .send(Method::DELETE, "/v2/team/app/manifests/multi", &[], None)
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(
+        registry
+            .send(Method::GET, "/v2/team/app/manifests/multi", &[], None)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        registry
+            .send(
+                Method::DELETE,
+                &format!("/v2/team/app/manifests/{manifest_digest}"),
+                &[],
+                None
+            )
+            .await
+            .status(),
+        202
+    );
+    let gone = registry
+        .send(Method::GET, "/v2/team/app/manifests/v1", &[], None)
+        .await;
+    assert_eq!(gone.status(), 404);
+    assert_eq!(error_code(gone).await, "MANIFEST_UNKNOWN");
+
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT operation FROM audit_log WHERE resource_type = 'artifact' AND operation <> 'pull' ORDER BY id",
+    )
+    .fetch_all(app.platform.db())
+    .await
+    .unwrap();
+    assert_eq!(audited, ["push", "push", "delete", "delete"]);
+}
+
+#[tokio::test]
+async fn tags_page_in_lexical_order() {
+    let (app, token) = setup().await;
+    let registry = Registry { app: &app, token };
+    let manifest = registry.image("team/app", "tags").await;
+    for tag in ["b", "a", "c", "B"] {
+        assert_eq!(
+            registry
+                .push_manifest("team/app", tag, OCI_MANIFEST, &manifest)
+                .await
+                .status(),
+            201
+        );
+    }
+    let all: Value = registry
+        .send(Method::GET, "/v2/team/app/tags/list", &[], None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        all,
+        json!({"name": "team/app", "tags": ["B", "a", "b", "c"]})
+    );
+    let first = registry
+        .send(Method::GET, "/v2/team/app/tags/list?n=2", &[], None)
+        .await;
+    assert_eq!(
+        first.headers()["link"],
+        "</v2/team/app/tags/list?n=2&last=a>; rel=\"next\""
+    );
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(body["tags"], json!(["B", "a"]));
+    let rest: Value = registry
+        .send(Method::GET, "/v2/team/app/tags/list?n=2&last=a", &[], None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rest["tags"], json!(["b", "c"]));
+    let none: Value = registry
+        .send(Method::GET, "/v2/team/app/tags/list?n=0", &[], None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(none["tags"], json!([]));
+    let past: Value = registry
+        .send(Method::GET, "/v2/team/app/tags/list?last=zzz", &[], None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(past["tags"], json!([]));
+    for bad in ["n=-1", "n=x", "n=2147483647"] {
+        let response = registry
+            .send(
+                Method::GET,
+                &format!("/v2/team/app/tags/list?{bad}"),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+    let registry = Registry {
+        app: &app,
+        token: app
+            .admin()
+            .registry_token(&["repository:team/nothing:pull"])
+            .await,
+    };
+    let unknown = registry
+        .send(Method::GET, "/v2/team/nothing/tags/list", &[], None)
+        .await;
+    assert_eq!(error_code(unknown).await, "NAME_UNKNOWN");
+}
+
+#[tokio::test]
+async fn referrers_list_artifacts_by_subject_even_before_the_subject_exists() {
+    let (app, token) = setup().await;
+    let registry = Registry { app: &app, token };
+    let subject_manifest = registry.image("team/app", "subject").await;
+    let subject_digest = digest(&serde_json::to_vec(&subject_manifest).unwrap());
+    let empty = registry.push_blob("team/app", b"{}").await;
+    let signature = json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST, "artifactType": "application/vnd.example.signature",
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2}],
+        "subject": {"mediaType": OCI_MANIFEST, "digest": subject_digest, "size": 100},
+    });
+    let pushed = registry
+        .push_manifest(
+            "team/app",
+            &digest(&serde_json::to_vec(&signature).unwrap()),
+            OCI_MANIFEST,
+            &signature,
+        )
+        .await;
+    assert_eq!(
+        pushed.status(),
+        201,
+        "a subject that does not exist yet is accepted"
+    );
+    assert_eq!(pushed.headers()["oci-subject"], subject_digest.as_str());
+    assert_eq!(
+        registry
+            .push_manifest("team/app", "v1", OCI_MANIFEST, &subject_manifest)
+            .await
+            .status(),
+        201
+    );
+
+    let referrers = registry
+        .send(
+            Method::GET,
+            &format!("/v2/team/app/referrers/{subject_digest}"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(referrers.status(), 200);
+    assert_eq!(referrers.headers()["content-type"], OCI_INDEX);
+    let index: Value = referrers.json().await.unwrap();
+    assert_eq!(index["manifests"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        index["manifests"][0]["artifactType"],
+        "application/vnd.example.signature"
+    );
+
+    let filtered = registry
+        .send(
+            Method::GET,
+            &format!(
+                "/v2/team/app/referrers/{subject_digest}?artifactType=application/vnd.example.sbom"
+            ),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(filtered.headers()["oci-filters-applied"], "artifactType");
+    let index: Value = filtered.json().await.unwrap();
+    assert!(index["manifests"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn cross_repository_mounts_need_pull_on_the_source() {
+    let app = TestApp::spawn().await;
+    let (alice, _) = app.new_user("alice").await;
+    app.new_project(&app.admin(), "secret", false).await;
+    app.new_project(&alice, "mine", false).await;
+    let admin = Registry {
+        app: &app,
+        token: app
+            .admin()
+            .registry_token(&["repository:secret/db:pull,push"])
+            .await,
+    };
+    let hidden = admin.push_blob("secret/db", b"confidential layer").await;
+
+    let token = alice
+        .registry_token(&["repository:mine/app:pull,push", "repository:secret/db:pull"])
+        .await;
+    let registry = Registry { app: &app, token };
+    let mount = registry
+        .send(
+            Method::POST,
+            &format!("/v2/mine/app/blobs/uploads/?mount={hidden}&from=secret/db"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(mount.status(), 202, "falls back to a normal upload");
+    let head = registry
+        .send(
+            Method::HEAD,
+            &format!("/v2/mine/app/blobs/{hidden}"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(head.status(), 404, "nothing was linked");
+
+    let mine = registry.push_blob("mine/app", b"my own layer").await;
+    let token = alice
+        .registry_token(&["repository:mine/copy:pull,push", "repository:mine/app:pull"])
+        .await;
+    let registry = Registry { app: &app, token };
+    let mount = registry
+        .send(
+            Method::POST,
+            &format!("/v2/mine/copy/blobs/uploads/?mount={mine}&from=mine/app"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(mount.status(), 201);
+    assert_eq!(
+        registry
+            .send(
+                Method::HEAD,
+                &format!("/v2/mine/copy/blobs/{mine}"),
+                &[],
+                None
+            )
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn requests_without_the_right_token_get_the_challenge_with_the_scope_they_need() {
+    let app = TestApp::spawn().await;
+    let (alice, alice_id) = app.new_user("alice").await;
+    let project = app.new_project(&app.admin(), "team", false).await;
+    app.add_member(project, alice_id, 3).await;
+
+    let anonymous = app
+        .client
+        .get(app.url("/v2/team/app/tags/list"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let challenge = anonymous.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains(r#"scope="repository:team/app:pull""#),
+        "{challenge}"
+    );
+
+    // A guest's token has pull only: a push gets 403 with the push scope.
+    let token = alice
+        .registry_token(&["repository:team/app:pull,push"])
+        .await;
+    let registry = Registry { app: &app, token };
+    let push = registry
+        .send(Method::POST, "/v2/team/app/blobs/uploads/", &[], None)
+        .await;
+    assert_eq!(push.status(), 403);
+    let challenge = push.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains(r#"scope="repository:team/app:pull,push""#),
+        "{challenge}"
+    );
+    let body: Value = push.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "DENIED");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("project team")
+    );
+
+    // A token for one repository is no good for another.
+    let elsewhere = registry
+        .send(Method::GET, "/v2/team/other/tags/list", &[], None)
+        .await;
+    assert_eq!(elsewhere.status(), 403);
+
+    // The catalog is for administrators.
+    let catalog = registry.send(Method::GET, "/v2/_catalog", &[], None).await;
+    assert_eq!(catalog.status(), 403);
+    let admin_token = app
+        .admin()
+        .registry_token(&["registry:catalog:*", "repository:team/app:pull,push"])
+        .await;
+    let admin = Registry {
+        app: &app,
+        token: admin_token,
+    };
+    admin.push_blob("team/app", b"x").await;
+    let listed: Value = admin
+        .send(Method::GET, "/v2/_catalog?n=10", &[], None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!({"repositories": ["team/app"]}));
+}
