@@ -489,3 +489,50 @@ async fn permission_listings_describe_what_may_be_granted_and_what_is_held() {
         404
     );
 }
+
+#[tokio::test]
+async fn a_project_with_repositories_cannot_be_deleted() {
+    let app = TestApp::spawn().await;
+    let id = app.new_project(&app.admin(), "busy", false).await;
+    let token = app
+        .admin()
+        .registry_token(&["repository:busy/app:pull,push"])
+        .await;
+    let blob = b"layer";
+    let digest = format!("sha256:{}", sha256_hex(blob));
+    let pushed = app
+        .client
+        .post(app.url(&format!("/v2/busy/app/blobs/uploads/?digest={digest}")))
+        .bearer_auth(&token)
+        .body(blob.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), 201);
+
+    let refused = app
+        .admin()
+        .delete(&format!("/api/v2.0/projects/{id}"))
+        .await;
+    assert_eq!(refused.status(), 412);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "PRECONDITION");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("still has repositories")
+    );
+    assert_eq!(
+        app.admin()
+            .get(&format!("/api/v2.0/projects/{id}"))
+            .await
+            .status(),
+        200
+    );
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}

@@ -6,6 +6,7 @@ use berth_auth::store::members;
 use berth_auth::store::projects::{self, NewProject, ProjectFilter, ProjectSort, Visibility};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
+use berth_registry::store::repositories;
 use berth_types::{Action, ProjectName, ProjectRole, Resource};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -350,6 +351,16 @@ async fn delete_project(
     let mut tx = auth.db().begin().await?;
     let access = project_access(&mut tx, &principal, reference).await?;
     access.require(&principal, Resource::Project, Action::Delete)?;
+    if repositories::project_has_repositories(&mut tx, access.project.id).await? {
+        return Err(ApiError::new(
+            ErrorCode::PreconditionFailed,
+            format!(
+                "project {} still has repositories: delete them first",
+                access.project.name
+            ),
+        )
+        .into());
+    }
     projects::delete_project(&mut tx, access.project.id).await?;
     Actor::new(&principal, &req)
         .audit(
