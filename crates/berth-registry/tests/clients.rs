@@ -82,25 +82,40 @@ async fn skopeo(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-async fn served_app() -> TestApp {
+async fn served_app(s3: bool) -> TestApp {
     // The token realm must be reachable at the address the challenge names.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let app = TestApp::builder()
-        .setting("BERTH_HTTP_ADDR", format!("127.0.0.1:{port}"))
-        .spawn()
-        .await
-        .unwrap();
+    let addr = format!("127.0.0.1:{port}");
+    let builder = TestApp::builder().setting("BERTH_HTTP_ADDR", addr.clone());
+    let builder = if s3 {
+        // Outside the test script there is no S3 server; the filesystem stands in.
+        builder
+            .s3_storage()
+            .unwrap_or_else(|| TestApp::builder().setting("BERTH_HTTP_ADDR", addr))
+    } else {
+        builder
+    };
+    let app = builder.spawn().await.unwrap();
     app.wait_ready().await;
     app
 }
 
 #[tokio::test]
 async fn skopeo_round_trips_an_image_and_an_index_with_identical_digests() {
-    let app = served_app().await;
+    round_trip(false).await;
+}
+
+#[tokio::test]
+async fn skopeo_round_trips_on_s3_compatible_storage() {
+    round_trip(true).await;
+}
+
+async fn round_trip(s3: bool) {
+    let app = served_app(s3).await;
     let (owner, _) = app.new_user("owner").await;
     app.new_project(&owner, "team", false).await;
     let creds = format!("owner:{USER_PASSWORD}");

@@ -84,8 +84,29 @@ impl Registry<'_> {
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 
-async fn setup() -> (TestApp, String) {
-    let app = TestApp::spawn().await;
+#[derive(Clone, Copy)]
+enum Backend {
+    Filesystem,
+    S3,
+}
+
+/// The platform on the given blob backend.
+async fn spawn(backend: Backend) -> TestApp {
+    let builder = TestApp::builder();
+    let builder = match backend {
+        Backend::Filesystem => builder,
+        Backend::S3 => match builder.s3_storage() {
+            Some(builder) => builder,
+            None => TestApp::builder(),
+        },
+    };
+    let app = builder.spawn().await.expect("test app starts");
+    app.wait_ready().await;
+    app
+}
+
+async fn setup(backend: Backend) -> (TestApp, String) {
+    let app = spawn(backend).await;
     app.new_project(&app.admin(), "team", false).await;
     app.new_project(&app.admin(), "other", false).await;
     let token = app
@@ -106,9 +127,8 @@ async fn error_code(response: Response) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn monolithic_blobs_push_and_read_back_whole_and_by_range() {
-    let (app, token) = setup().await;
+async fn monolithic_blobs_push_and_read_back_whole_and_by_range(backend: Backend) {
+    let (app, token) = setup(backend).await;
     let registry = Registry { app: &app, token };
     let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     let d = registry.push_blob("team/app", &data).await;
@@ -165,9 +185,8 @@ async fn monolithic_blobs_push_and_read_back_whole_and_by_range() {
     assert_eq!(error_code(unknown).await, "BLOB_UNKNOWN");
 }
 
-#[tokio::test]
-async fn a_digest_mismatch_commits_nothing() {
-    let (app, token) = setup().await;
+async fn a_digest_mismatch_commits_nothing(backend: Backend) {
+    let (app, token) = setup(backend).await;
     let registry = Registry { app: &app, token };
     let claimed = digest(b"what I claim");
     let response = registry
@@ -191,9 +210,8 @@ async fn a_digest_mismatch_commits_nothing() {
     assert_eq!(head.status(), 404);
 }
 
-#[tokio::test]
-async fn chunked_uploads_enforce_order_report_progress_and_verify() {
-    let (app, token) = setup().await;
+async fn chunked_uploads_enforce_order_report_progress_and_verify(backend: Backend) {
+    let (app, token) = setup(backend).await;
     let registry = Registry { app: &app, token };
     let data: Vec<u8> = (0..250_000u32).map(|i| (i * 7 % 256) as u8).collect();
     let start = registry
@@ -296,9 +314,8 @@ async fn chunked_uploads_enforce_order_report_progress_and_verify() {
     );
 }
 
-#[tokio::test]
-async fn manifests_need_their_blobs_and_serve_back_byte_for_byte() {
-    let (app, token) = setup().await;
+async fn manifests_need_their_blobs_and_serve_back_byte_for_byte(backend: Backend) {
+    let (app, token) = setup(backend).await;
     let registry = Registry { app: &app, token };
     let manifest = registry.image("team/app", "one").await;
 
@@ -454,9 +471,8 @@ async fn manifests_need_their_blobs_and_serve_back_byte_for_byte() {
     assert_eq!(audited, ["push", "push", "delete", "delete"]);
 }
 
-#[tokio::test]
-async fn tags_page_in_lexical_order() {
-    let (app, token) = setup().await;
+async fn tags_page_in_lexical_order(backend: Backend) {
+    let (app, token) = setup(backend).await;
     let registry = Registry { app: &app, token };
     let manifest = registry.image("team/app", "tags").await;
     for tag in ["b", "a", "c", "B"] {
@@ -532,9 +548,8 @@ async fn tags_page_in_lexical_order() {
     assert_eq!(error_code(unknown).await, "NAME_UNKNOWN");
 }
 
-#[tokio::test]
-async fn referrers_list_artifacts_by_subject_even_before_the_subject_exists() {
-    let (app, token) = setup().await;
+async fn referrers_list_artifacts_by_subject_even_before_the_subject_exists(backend: Backend) {
+    let (app, token) = setup(backend).await;
     let registry = Registry { app: &app, token };
     let subject_manifest = registry.image("team/app", "subject").await;
     let subject_digest = digest(&serde_json::to_vec(&subject_manifest).unwrap());
@@ -599,9 +614,8 @@ async fn referrers_list_artifacts_by_subject_even_before_the_subject_exists() {
     assert!(index["manifests"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn cross_repository_mounts_need_pull_on_the_source() {
-    let app = TestApp::spawn().await;
+async fn cross_repository_mounts_need_pull_on_the_source(backend: Backend) {
+    let app = spawn(backend).await;
     let (alice, _) = app.new_user("alice").await;
     app.new_project(&app.admin(), "secret", false).await;
     app.new_project(&alice, "mine", false).await;
@@ -665,9 +679,10 @@ async fn cross_repository_mounts_need_pull_on_the_source() {
     );
 }
 
-#[tokio::test]
-async fn requests_without_the_right_token_get_the_challenge_with_the_scope_they_need() {
-    let app = TestApp::spawn().await;
+async fn requests_without_the_right_token_get_the_challenge_with_the_scope_they_need(
+    backend: Backend,
+) {
+    let app = spawn(backend).await;
     let (alice, alice_id) = app.new_user("alice").await;
     let project = app.new_project(&app.admin(), "team", false).await;
     app.add_member(project, alice_id, 3).await;
@@ -740,3 +755,26 @@ async fn requests_without_the_right_token_get_the_challenge_with_the_scope_they_
         .unwrap();
     assert_eq!(listed, json!({"repositories": ["team/app"]}));
 }
+
+/// Every case runs against both blob backends.
+macro_rules! on_every_backend {
+    ($($case:ident),+ $(,)?) => {
+        mod filesystem {
+            $(#[tokio::test] async fn $case() { super::$case(super::Backend::Filesystem).await })+
+        }
+        mod s3 {
+            $(#[tokio::test] async fn $case() { super::$case(super::Backend::S3).await })+
+        }
+    };
+}
+
+on_every_backend!(
+    monolithic_blobs_push_and_read_back_whole_and_by_range,
+    a_digest_mismatch_commits_nothing,
+    chunked_uploads_enforce_order_report_progress_and_verify,
+    manifests_need_their_blobs_and_serve_back_byte_for_byte,
+    tags_page_in_lexical_order,
+    referrers_list_artifacts_by_subject_even_before_the_subject_exists,
+    cross_repository_mounts_need_pull_on_the_source,
+    requests_without_the_right_token_get_the_challenge_with_the_scope_they_need,
+);

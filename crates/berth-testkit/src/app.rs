@@ -57,6 +57,32 @@ impl TestAppBuilder {
         self
     }
 
+    /// Store blobs in the S3-compatible server the test script starts
+    /// (`BERTH_TEST_S3_ENDPOINT`), under a prefix of this test's own. Returns
+    /// `None` outside the script; in CI the server must be there.
+    pub fn s3_storage(self) -> Option<Self> {
+        let endpoint = match std::env::var("BERTH_TEST_S3_ENDPOINT") {
+            Ok(endpoint) => endpoint,
+            Err(_) if std::env::var_os("CI").is_some() => {
+                panic!(
+                    "BERTH_TEST_S3_ENDPOINT must be set in CI (scripts/test.sh starts the S3 server)"
+                )
+            }
+            Err(_) => return None,
+        };
+        let bucket = std::env::var("BERTH_TEST_S3_BUCKET").unwrap_or_else(|_| "berth-test".into());
+        // Short: s3s-fs encodes whole keys into file names of at most 255 bytes.
+        let prefix = &uuid::Uuid::new_v4().simple().to_string()[..8];
+        Some(
+            self.setting("BERTH_STORAGE_URL", format!("s3://{bucket}/{prefix}"))
+                .setting("BERTH_S3_ENDPOINT", endpoint)
+                .setting("BERTH_S3_REGION", "us-east-1")
+                .setting("BERTH_S3_ACCESS_KEY_ID", "berth-test")
+                .setting("BERTH_S3_SECRET_ACCESS_KEY", "berth-test-secret")
+                .setting("BERTH_S3_PATH_STYLE", "true"),
+        )
+    }
+
     /// Start from an empty database, so start-up applies the migrations.
     pub fn unmigrated(mut self) -> Self {
         self.migrated = false;
