@@ -778,3 +778,52 @@ on_every_backend!(
     cross_repository_mounts_need_pull_on_the_source,
     requests_without_the_right_token_get_the_challenge_with_the_scope_they_need,
 );
+
+#[tokio::test]
+async fn concurrent_pushes_of_one_image_and_of_shared_layers_stay_consistent() {
+    let (app, _) = setup(Backend::Filesystem).await;
+    let scopes: Vec<String> = (0..16).map(|i| format!("repository:team/r{i}:pull,push")).collect();
+    let mut all: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    all.push("repository:team/app:pull,push");
+    let token = app.admin().registry_token(&all).await;
+    let registry = Registry { app: &app, token };
+
+    // The same layer into 16 repositories, and the same image 16 times into one.
+    let layer = b"shared layer".repeat(10_000);
+    let layer_pushes = (0..16).map(|i| {
+        let registry = &registry;
+        let layer = &layer;
+        async move { registry.push_blob(&format!("team/r{i}"), layer).await }
+    });
+    let digests = futures::future::join_all(layer_pushes).await;
+    assert!(digests.iter().all(|d| d == &digests[0]));
+
+    let manifest = registry.image("team/app", "race").await;
+    let pushes = (0..16).map(|_| registry.push_manifest("team/app", "latest", OCI_MANIFEST, &manifest));
+    let statuses: Vec<u16> = futures::future::join_all(pushes).await.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+
+    let artifacts: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM artifacts a JOIN repositories r ON r.id = a.repository_id WHERE r.name = 'team/app'",
+    )
+    .fetch_one(app.platform.db())
+    .await
+    .unwrap();
+    assert_eq!(artifacts, 1);
+    let blobs: i64 = sqlx::query_scalar("SELECT count(*) FROM blobs WHERE digest = $1")
+        .bind(&digests[0])
+        .fetch_one(app.platform.db())
+        .await
+        .unwrap();
+    assert_eq!(blobs, 1);
+    let linked: i64 = sqlx::query_scalar("SELECT count(*) FROM repository_blobs WHERE digest = $1")
+        .bind(&digests[0])
+        .fetch_one(app.platform.db())
+        .await
+        .unwrap();
+    assert_eq!(linked, 16);
+    let got = registry.send(Method::GET, "/v2/team/app/manifests/latest", &[], None).await;
+    assert_eq!(got.bytes().await.unwrap().as_ref(), serde_json::to_vec(&manifest).unwrap().as_slice());
+    let blob = registry.send(Method::GET, &format!("/v2/team/r7/blobs/{}", digests[0]), &[], None).await;
+    assert_eq!(blob.bytes().await.unwrap().len(), layer.len());
+}

@@ -124,6 +124,11 @@ pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Manifest, Manife
     if raw.schema_version != Some(2) {
         return Err(ManifestError::Invalid("schemaVersion must be 2".into()));
     }
+    if raw.manifests.is_some() && (raw.layers.is_some() || raw.config.is_some()) {
+        return Err(ManifestError::Invalid(
+            "a manifest has either layers and a config, or manifests, never both".into(),
+        ));
+    }
     let media_type = match (&raw.media_type, &header) {
         (Some(body), Some(header)) if body != header && header != "application/json" => {
             return Err(ManifestError::MediaTypeMismatch {
@@ -275,6 +280,17 @@ mod tests {
             ),
             Err(ManifestError::MediaTypeMismatch { .. })
         ));
+        let both = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"x","digest":"{D1}","size":1}},
+                "layers":[],"manifests":[]}}"#
+        );
+        assert!(matches!(parse(Some(OCI_MANIFEST), both.as_bytes()), Err(ManifestError::Invalid(_))));
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(parse(Some(OCI_MANIFEST), deep.as_bytes()), Err(ManifestError::Json(_))));
+        let duplicated = br#"{"schemaVersion":2,"schemaVersion":2}"#;
+        assert!(parse(Some(OCI_MANIFEST), duplicated).is_err());
+        assert!(parse(Some(OCI_MANIFEST), b"\xef\xbb\xbf{}").is_err(), "a BOM");
+        assert!(parse(Some(OCI_MANIFEST), b"{\"schemaVersion\":2,\"x\":\"\xff\"}").is_err(), "invalid UTF-8");
         assert!(matches!(
             parse(Some("text/plain"), br#"{"schemaVersion":2}"#),
             Err(ManifestError::MediaType(_))
