@@ -257,3 +257,72 @@ async fn round_trip(s3: bool) {
         .unwrap();
     assert!(!gone.status.success());
 }
+
+#[tokio::test]
+async fn the_oci_client_crate_pulls_what_skopeo_pushed() {
+    let app = served_app(false).await;
+    let (owner, _) = app.new_user("owner").await;
+    app.new_project(&owner, "team", false).await;
+    let creds = format!("owner:{USER_PASSWORD}");
+    let source = tempfile::tempdir().unwrap();
+    let layout = Layout { dir: source.path() };
+    let (manifest, size) = layout.image("amd64", 2);
+    layout.tag(&[(
+        "v1",
+        "application/vnd.oci.image.manifest.v1+json",
+        manifest.clone(),
+        size,
+    )]);
+    let target = format!("docker://127.0.0.1:{}/team/app:v1", app.port);
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        &creds,
+        &format!("oci:{}:v1", source.path().display()),
+        &target,
+    ])
+    .await;
+
+    let client = oci_client::Client::new(oci_client::client::ClientConfig {
+        protocol: oci_client::client::ClientProtocol::Http,
+        ..Default::default()
+    });
+    let reference: oci_client::Reference = format!("127.0.0.1:{}/team/app:v1", app.port)
+        .parse()
+        .unwrap();
+    let auth = oci_client::secrets::RegistryAuth::Basic("owner".into(), USER_PASSWORD.into());
+    let image = client
+        .pull(
+            &reference,
+            &auth,
+            vec!["application/vnd.oci.image.layer.v1.tar"],
+        )
+        .await
+        .expect("oci-client pulls the image");
+    assert_eq!(image.digest.as_deref(), Some(manifest.as_str()));
+    assert_eq!(image.layers.len(), 2);
+    for layer in &image.layers {
+        let blob = source
+            .path()
+            .join("blobs/sha256")
+            .join(hex::encode(Sha256::digest(&layer.data)));
+        assert!(blob.exists(), "pulled layer bytes match a pushed blob");
+    }
+
+    // Anonymous pulls of a private project are refused (a fresh client, so
+    // no token is cached from the pull above).
+    let anonymous = oci_client::Client::new(oci_client::client::ClientConfig {
+        protocol: oci_client::client::ClientProtocol::Http,
+        ..Default::default()
+    });
+    let refused = anonymous
+        .pull(
+            &reference,
+            &oci_client::secrets::RegistryAuth::Anonymous,
+            vec!["application/vnd.oci.image.layer.v1.tar"],
+        )
+        .await;
+    assert!(refused.is_err());
+}

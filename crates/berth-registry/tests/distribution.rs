@@ -782,7 +782,9 @@ on_every_backend!(
 #[tokio::test]
 async fn concurrent_pushes_of_one_image_and_of_shared_layers_stay_consistent() {
     let (app, _) = setup(Backend::Filesystem).await;
-    let scopes: Vec<String> = (0..16).map(|i| format!("repository:team/r{i}:pull,push")).collect();
+    let scopes: Vec<String> = (0..16)
+        .map(|i| format!("repository:team/r{i}:pull,push"))
+        .collect();
     let mut all: Vec<&str> = scopes.iter().map(String::as_str).collect();
     all.push("repository:team/app:pull,push");
     let token = app.admin().registry_token(&all).await;
@@ -799,8 +801,13 @@ async fn concurrent_pushes_of_one_image_and_of_shared_layers_stay_consistent() {
     assert!(digests.iter().all(|d| d == &digests[0]));
 
     let manifest = registry.image("team/app", "race").await;
-    let pushes = (0..16).map(|_| registry.push_manifest("team/app", "latest", OCI_MANIFEST, &manifest));
-    let statuses: Vec<u16> = futures::future::join_all(pushes).await.iter().map(|r| r.status().as_u16()).collect();
+    let pushes =
+        (0..16).map(|_| registry.push_manifest("team/app", "latest", OCI_MANIFEST, &manifest));
+    let statuses: Vec<u16> = futures::future::join_all(pushes)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
 
     let artifacts: i64 = sqlx::query_scalar(
@@ -822,8 +829,20 @@ async fn concurrent_pushes_of_one_image_and_of_shared_layers_stay_consistent() {
         .await
         .unwrap();
     assert_eq!(linked, 16);
-    let got = registry.send(Method::GET, "/v2/team/app/manifests/latest", &[], None).await;
-    assert_eq!(got.bytes().await.unwrap().as_ref(), serde_json::to_vec(&manifest).unwrap().as_slice());
-    let blob = registry.send(Method::GET, &format!("/v2/team/r7/blobs/{}", digests[0]), &[], None).await;
+    let got = registry
+        .send(Method::GET, "/v2/team/app/manifests/latest", &[], None)
+        .await;
+    assert_eq!(
+        got.bytes().await.unwrap().as_ref(),
+        serde_json::to_vec(&manifest).unwrap().as_slice()
+    );
+    let blob = registry
+        .send(
+            Method::GET,
+            &format!("/v2/team/r7/blobs/{}", digests[0]),
+            &[],
+            None,
+        )
+        .await;
     assert_eq!(blob.bytes().await.unwrap().len(), layer.len());
 }

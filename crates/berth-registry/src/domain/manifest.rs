@@ -284,13 +284,25 @@ mod tests {
             r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"x","digest":"{D1}","size":1}},
                 "layers":[],"manifests":[]}}"#
         );
-        assert!(matches!(parse(Some(OCI_MANIFEST), both.as_bytes()), Err(ManifestError::Invalid(_))));
+        assert!(matches!(
+            parse(Some(OCI_MANIFEST), both.as_bytes()),
+            Err(ManifestError::Invalid(_))
+        ));
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(parse(Some(OCI_MANIFEST), deep.as_bytes()), Err(ManifestError::Json(_))));
+        assert!(matches!(
+            parse(Some(OCI_MANIFEST), deep.as_bytes()),
+            Err(ManifestError::Json(_))
+        ));
         let duplicated = br#"{"schemaVersion":2,"schemaVersion":2}"#;
         assert!(parse(Some(OCI_MANIFEST), duplicated).is_err());
-        assert!(parse(Some(OCI_MANIFEST), b"\xef\xbb\xbf{}").is_err(), "a BOM");
-        assert!(parse(Some(OCI_MANIFEST), b"{\"schemaVersion\":2,\"x\":\"\xff\"}").is_err(), "invalid UTF-8");
+        assert!(
+            parse(Some(OCI_MANIFEST), b"\xef\xbb\xbf{}").is_err(),
+            "a BOM"
+        );
+        assert!(
+            parse(Some(OCI_MANIFEST), b"{\"schemaVersion\":2,\"x\":\"\xff\"}").is_err(),
+            "invalid UTF-8"
+        );
         assert!(matches!(
             parse(Some("text/plain"), br#"{"schemaVersion":2}"#),
             Err(ManifestError::MediaType(_))
