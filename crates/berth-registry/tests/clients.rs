@@ -326,3 +326,96 @@ async fn the_oci_client_crate_pulls_what_skopeo_pushed() {
         .await;
     assert!(refused.is_err());
 }
+
+#[tokio::test]
+async fn the_oras_package_pushes_an_artifact_with_a_subject_and_pulls_it_back() {
+    let Ok(python) = std::env::var("BERTH_TEST_PYTHON") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "scripts/test.sh provides BERTH_TEST_PYTHON with oras installed"
+        );
+        return;
+    };
+    let app = served_app(false).await;
+    let (owner, _) = app.new_user("owner").await;
+    app.new_project(&owner, "team", false).await;
+    let creds = format!("owner:{USER_PASSWORD}");
+    let source = tempfile::tempdir().unwrap();
+    let layout = Layout { dir: source.path() };
+    let (manifest, size) = layout.image("amd64", 1);
+    layout.tag(&[(
+        "v1",
+        "application/vnd.oci.image.manifest.v1+json",
+        manifest.clone(),
+        size,
+    )]);
+    let host = format!("127.0.0.1:{}", app.port);
+    skopeo(&[
+        "copy",
+        "--preserve-digests",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        &creds,
+        &format!("oci:{}:v1", source.path().display()),
+        &format!("docker://{host}/team/app:v1"),
+    ])
+    .await;
+
+    let work = tempfile::tempdir().unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/oras_push_pull.py");
+    let output = Command::new(python)
+        .args([
+            script,
+            &host,
+            "team/app",
+            "owner",
+            USER_PASSWORD,
+            &manifest,
+            &size.to_string(),
+        ])
+        .arg(work.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // Both pushes are listed as referrers of the image.
+    let token = owner.registry_token(&["repository:team/app:pull"]).await;
+    let get = |path: String| {
+        app.client
+            .get(app.url(&path))
+            .bearer_auth(token.clone())
+            .send()
+    };
+    let mut pushed = Vec::new();
+    for tag in ["sbom", "sbom-chunked"] {
+        let head = get(format!("/v2/team/app/manifests/{tag}")).await.unwrap();
+        pushed.push(
+            head.headers()["docker-content-digest"]
+                .to_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    pushed.sort();
+    pushed.dedup();
+    let referrers: Value = get(format!("/v2/team/app/referrers/{manifest}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut listed: Vec<String> = referrers["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(listed, pushed);
+}
