@@ -14,6 +14,7 @@ use crate::routes::{fallback, health, metrics};
 pub fn build(
     platform: Platform,
     auth: Auth,
+    pulls: berth_registry::PullLog,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -34,6 +35,7 @@ pub fn build(
     App::new()
         .app_data(web::Data::new(platform))
         .app_data(web::Data::new(auth))
+        .app_data(web::Data::new(pulls))
         .app_data(form)
         .app_data(web::Data::new(limits))
         // Registered last, runs first: every later layer (and every log

@@ -27,6 +27,8 @@ pub struct Application {
     server: Server,
     port: u16,
     background: Vec<JoinHandle<()>>,
+    /// Finishes once the workers (and their queues) are gone.
+    pull_writer: JoinHandle<()>,
 }
 
 impl Application {
@@ -66,9 +68,12 @@ impl Application {
             tokio::spawn(metrics_upkeep()),
         ];
 
+        let (pulls, pull_writer) = berth_registry::PullLog::start(platform.db().clone());
         let factory_platform = platform.clone();
-        let server = HttpServer::new(move || app::build(factory_platform.clone(), auth.clone()))
-            .shutdown_timeout(config.shutdown_timeout.as_secs());
+        let server = HttpServer::new(move || {
+            app::build(factory_platform.clone(), auth.clone(), pulls.clone())
+        })
+        .shutdown_timeout(config.shutdown_timeout.as_secs());
         let bind_error = |source| StartupError::Bind {
             addr: local.to_string(),
             source,
@@ -96,6 +101,7 @@ impl Application {
             server: server.run(),
             port: local.port(),
             background,
+            pull_writer,
         })
     }
 
@@ -115,6 +121,13 @@ impl Application {
         let result = self.server.await;
         for task in self.background {
             task.abort();
+        }
+        // Pull records still queued are written before the process exits.
+        if tokio::time::timeout(Duration::from_secs(10), self.pull_writer)
+            .await
+            .is_err()
+        {
+            tracing::warn!("pull records were still being written at shutdown");
         }
         tracing::info!("berth stopped");
         result

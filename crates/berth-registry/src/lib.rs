@@ -6,7 +6,9 @@ mod access;
 mod challenge;
 pub mod domain;
 mod error;
+mod pulls;
 mod routes;
 pub mod store;
 
+pub use pulls::{Pull, PullLog};
 pub use routes::configure;

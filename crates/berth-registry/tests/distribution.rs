@@ -846,3 +846,53 @@ async fn concurrent_pushes_of_one_image_and_of_shared_layers_stay_consistent() {
         .await;
     assert_eq!(blob.bytes().await.unwrap().len(), layer.len());
 }
+
+#[tokio::test]
+async fn pulls_are_counted_and_audited_in_batches_off_the_request_path() {
+    let (app, token) = setup(Backend::Filesystem).await;
+    let registry = Registry { app: &app, token };
+    let manifest = registry.image("team/app", "pulls").await;
+    assert_eq!(
+        registry
+            .push_manifest("team/app", "v1", OCI_MANIFEST, &manifest)
+            .await
+            .status(),
+        201
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            registry
+                .send(Method::GET, "/v2/team/app/manifests/v1", &[], None)
+                .await
+                .status(),
+            200
+        );
+    }
+    // HEAD requests are not pulls.
+    registry
+        .send(Method::HEAD, "/v2/team/app/manifests/v1", &[], None)
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (count, pulled_at): (i64, Option<chrono::DateTime<chrono::Utc>>) = sqlx::query_as(
+            "SELECT r.pull_count, a.pull_time FROM repositories r JOIN artifacts a ON a.repository_id = r.id
+             WHERE r.name = 'team/app'",
+        )
+        .fetch_one(app.platform.db())
+        .await
+        .unwrap();
+        let audited: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE operation = 'pull'")
+                .fetch_one(app.platform.db())
+                .await
+                .unwrap();
+        if count == 3 && pulled_at.is_some() && audited == 3 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pulls not recorded: {count} {pulled_at:?} {audited}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

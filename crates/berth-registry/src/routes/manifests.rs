@@ -242,52 +242,16 @@ pub async fn get_manifest(
         return Ok(response.body(body));
     }
     let body = registry.blobs.get_bytes(&digest).await?;
-    record_pull(registry, &claims, name, &artifact);
+    if let Some(project_id) = claims.projects.get(name.project().as_str()) {
+        registry.pulls.record(crate::pulls::Pull {
+            artifact_id: artifact.id,
+            repository_id: artifact.repository_id,
+            project_id: *project_id,
+            username: claims.sub.clone(),
+            resource: format!("{name}@{}", artifact.digest),
+        });
+    }
     Ok(response.body(body))
-}
-
-/// Pull bookkeeping runs after the response, off the request's path.
-fn record_pull(
-    registry: &Registry,
-    claims: &Claims,
-    name: &RepositoryName,
-    artifact: &ArtifactRow,
-) {
-    let pool = registry.auth.db().clone();
-    let subject = claims.sub.clone();
-    let resource = format!("{name}@{}", artifact.digest);
-    let (artifact_id, repository_id) = (artifact.id, artifact.repository_id);
-    let project = name.project().to_string();
-    tokio::spawn(async move {
-        let recorded = async {
-            let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE artifacts SET pull_time = now() WHERE id = $1")
-                .bind(artifact_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE repositories SET pull_count = pull_count + 1 WHERE id = $1")
-                .bind(repository_id)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(project) = find_project_by_name(&mut tx, &project).await? {
-                let entry = AuditEntry {
-                    project_id: Some(project.id),
-                    username: &subject,
-                    source_ip: None,
-                    resource_type: "artifact",
-                    resource: &resource,
-                    operation: "pull",
-                    detail: "",
-                    success: true,
-                };
-                insert_audit(&mut tx, &entry).await?;
-            }
-            tx.commit().await
-        };
-        if let Err(err) = recorded.await {
-            tracing::warn!(error = %err, "recording a pull failed");
-        }
-    });
 }
 
 pub async fn delete_manifest(

@@ -8,6 +8,8 @@ use berth_http::ErrorCode;
 use berth_platform::Platform;
 use berth_storage::BlobStore;
 
+use crate::PullLog;
+
 use crate::challenge::{bearer_claims, unauthorized};
 use crate::domain::path::{self, PathError, Route};
 use crate::error::{RegistryError, Reply};
@@ -21,6 +23,7 @@ mod uploads;
 pub(crate) struct Registry {
     pub auth: Auth,
     pub blobs: BlobStore,
+    pub pulls: PullLog,
 }
 
 impl Registry {
@@ -35,10 +38,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/v2/{tail:.+}").to(dispatch));
 }
 
-fn registry(auth: &Auth) -> Registry {
+fn registry(auth: &Auth, pulls: &PullLog) -> Registry {
     Registry {
         auth: auth.clone(),
         blobs: BlobStore::new(auth.platform().storage().store().clone()),
+        pulls: pulls.clone(),
     }
 }
 
@@ -85,7 +89,12 @@ fn method_not_allowed(req: &HttpRequest) -> RegistryError {
     )
 }
 
-async fn dispatch(req: HttpRequest, auth: web::Data<Auth>, payload: web::Payload) -> Reply {
+async fn dispatch(
+    req: HttpRequest,
+    auth: web::Data<Auth>,
+    pulls: web::Data<PullLog>,
+    payload: web::Payload,
+) -> Reply {
     // The raw path keeps escapes as sent; names never contain them, so an
     // escaped path is refused rather than reinterpreted.
     let tail = req
@@ -104,7 +113,7 @@ async fn dispatch(req: HttpRequest, auth: web::Data<Auth>, payload: web::Payload
         ),
         other => path_error(other),
     })?;
-    let registry = registry(&auth);
+    let registry = registry(&auth, &pulls);
     let method = req.method().clone();
     match (route, method) {
         (Route::Base, _) => Err(method_not_allowed(&req)),
