@@ -42,6 +42,8 @@ pub struct Config {
     pub limits: BodyLimits,
     pub services: Services,
     pub identity: IdentityConfig,
+    /// Blob upload sessions untouched for this long are purged.
+    pub upload_ttl: Duration,
 }
 
 /// Settings of users, robots and registry tokens.
@@ -316,6 +318,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "login_lockout_cooldown_secs",
         "a whole number of seconds from 1 to 86400",
+    ),
+    (
+        "upload_ttl_secs",
+        "a whole number of seconds from 60 to 2592000",
     ),
 ];
 
@@ -606,6 +612,10 @@ impl Config {
             services: l
                 .parse("services", |s| s.parse().ok())?
                 .unwrap_or(Services::ALL),
+            upload_ttl: Duration::from_secs(
+                l.parse("upload_ttl_secs", |s| parse_bounded(s, 60, 2_592_000))?
+                    .unwrap_or(86_400),
+            ),
             identity: IdentityConfig {
                 self_registration: l.parse("self_registration", parse_bool)?.unwrap_or(false),
                 robot_name_prefix: l

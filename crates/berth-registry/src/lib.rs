@@ -7,6 +7,7 @@ mod challenge;
 pub mod domain;
 mod error;
 mod pulls;
+pub mod purge;
 mod routes;
 pub mod store;
 

@@ -896,3 +896,81 @@ async fn pulls_are_counted_and_audited_in_batches_off_the_request_path() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_broken_chunk_leaves_the_session_resumable_and_abandoned_sessions_are_purged() {
+    use futures::TryStreamExt;
+    let (app, token) = setup(Backend::Filesystem).await;
+    let registry = Registry {
+        app: &app,
+        token: token.clone(),
+    };
+    let start = registry
+        .send(Method::POST, "/v2/team/app/blobs/uploads/", &[], None)
+        .await;
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    let id: uuid::Uuid = location.rsplit('/').next().unwrap().parse().unwrap();
+    let first = registry
+        .send(
+            Method::PATCH,
+            &location,
+            &[("content-range", "0-999")],
+            Some(vec![7u8; 1000]),
+        )
+        .await;
+    assert_eq!(first.status(), 202);
+
+    // The client dies halfway through the next chunk.
+    let broken = futures::stream::iter(vec![
+        Ok::<_, std::io::Error>(bytes::Bytes::from(vec![8u8; 500])),
+        Err(std::io::Error::other("connection lost")),
+    ]);
+    let _ = app
+        .client
+        .patch(app.url(&location))
+        .bearer_auth(&token)
+        .body(reqwest::Body::wrap_stream(broken))
+        .send()
+        .await;
+    let status = registry.send(Method::GET, &location, &[], None).await;
+    assert_eq!(status.status(), 204);
+    assert_eq!(
+        status.headers()["range"],
+        "0-999",
+        "nothing of the broken chunk was kept"
+    );
+
+    let store = app.platform.storage().store().clone();
+    let prefix = berth_storage::layout::upload_prefix(id);
+    let chunks: Vec<_> = store.list(Some(&prefix)).try_collect().await.unwrap();
+    assert_eq!(chunks.len(), 1);
+
+    // Fresh sessions survive a purge; abandoned ones go with their chunks.
+    let ttl = std::time::Duration::from_secs(3600);
+    assert_eq!(
+        berth_registry::purge::purge_stale_uploads(&app.platform, ttl)
+            .await
+            .unwrap(),
+        0
+    );
+    sqlx::query("UPDATE uploads SET update_time = now() - interval '2 hours' WHERE id = $1")
+        .bind(id)
+        .execute(app.platform.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        berth_registry::purge::purge_stale_uploads(&app.platform, ttl)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        registry
+            .send(Method::GET, &location, &[], None)
+            .await
+            .status(),
+        404
+    );
+    let chunks: Vec<_> = store.list(Some(&prefix)).try_collect().await.unwrap();
+    assert!(chunks.is_empty());
+}

@@ -65,3 +65,20 @@ pub async fn delete_upload(conn: &mut PgConnection, id: uuid::Uuid) -> Result<bo
         .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Locks up to `limit` sessions untouched for `ttl_secs`, skipping those
+/// another replica is purging; delete them in the same transaction.
+pub async fn claim_stale(
+    conn: &mut PgConnection,
+    ttl_secs: i64,
+    limit: i64,
+) -> Result<Vec<uuid::Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM uploads WHERE update_time < now() - make_interval(secs => $1)
+         ORDER BY update_time LIMIT $2 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(ttl_secs as f64)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
