@@ -38,6 +38,10 @@ pub async fn purge_stale_uploads(
 pub async fn run(platform: Platform) {
     let ttl = platform.config().upload_ttl;
     let every = (ttl / 4).min(Duration::from_secs(600));
+    // Nothing to purge before the schema exists.
+    while platform.readiness().await.is_err() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;

@@ -15,6 +15,8 @@ use std::sync::Arc;
 /// Multipart part size: above S3's 5 MiB minimum, small enough to bound
 /// memory per upload.
 const PART_SIZE: usize = 8 * 1024 * 1024;
+/// How many ready pieces of a read are sent as one.
+const READ_COALESCE: usize = 32;
 /// Parts in flight per write.
 const PARTS_IN_FLIGHT: usize = 2;
 
@@ -156,7 +158,20 @@ impl BlobStore {
             ..GetOptions::default()
         };
         let result = self.store.get_opts(&location, options).await?;
-        let body = result.into_stream().map_err(StorageError::from).boxed();
+        // Backends yield small pieces (8 KiB from the filesystem); sending
+        // each as its own write costs more than copying them into larger ones.
+        let body = result
+            .into_stream()
+            .map_err(StorageError::from)
+            .ready_chunks(READ_COALESCE)
+            .map(|pieces| {
+                let pieces: Vec<Bytes> = pieces.into_iter().collect::<Result<_, _>>()?;
+                Ok(match pieces.len() {
+                    1 => pieces.into_iter().next().expect("one piece"),
+                    _ => Bytes::from(pieces.concat()),
+                })
+            })
+            .boxed();
         Ok(BlobRead {
             size,
             range: served,
