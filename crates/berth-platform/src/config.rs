@@ -66,6 +66,9 @@ pub struct IdentityConfig {
 pub struct StorageConfig {
     pub url: StorageUrl,
     pub s3: S3Config,
+    /// Answer blob downloads with a redirect to a presigned object-store URL
+    /// (stores that support it), so the bytes bypass Berth.
+    pub redirect: bool,
 }
 
 /// Where blobs live.
@@ -323,6 +326,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "upload_ttl_secs",
         "a whole number of seconds from 60 to 2592000",
     ),
+    ("storage_redirect", "true or false"),
 ];
 
 /// Where a configuration value came from, for error messages.
@@ -563,6 +567,7 @@ impl Config {
                 .unwrap_or_else(|| String::from("berth:")),
             storage: StorageConfig {
                 url: storage_url,
+                redirect: l.parse("storage_redirect", parse_bool)?.unwrap_or(false),
                 s3: S3Config {
                     endpoint: l.parse("s3_endpoint", parse_http_url)?,
                     region: l.parse("s3_region", non_empty)?,

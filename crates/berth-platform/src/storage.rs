@@ -7,9 +7,11 @@ use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
+use object_store::signer::{Method, Signer, Url};
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::config::{StorageConfig, StorageUrl};
 
@@ -32,6 +34,9 @@ pub enum StorageError {
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
     description: Arc<str>,
+    /// Present for stores that can hand out presigned URLs, with the key
+    /// prefix the store adds.
+    signer: Option<(Arc<dyn Signer>, Arc<str>)>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -59,6 +64,7 @@ impl Storage {
                 Ok(Self {
                     store: Arc::new(store),
                     description: format!("file://{}", dir.display()).into(),
+                    signer: None,
                 })
             }
             StorageUrl::S3 { bucket, prefix } => {
@@ -80,19 +86,43 @@ impl Storage {
                 if let Some(secret) = &s3.secret_access_key {
                     builder = builder.with_secret_access_key(secret.expose_secret());
                 }
-                let store = builder.build().map_err(StorageError::Open)?;
+                let store = Arc::new(builder.build().map_err(StorageError::Open)?);
                 let description = format!("s3://{bucket}/{prefix}");
+                let signer: Arc<dyn Signer> = store.clone();
                 let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
-                    Arc::new(store)
+                    store
                 } else {
                     Arc::new(PrefixStore::new(store, prefix.as_str()))
                 };
                 Ok(Self {
                     store,
                     description: description.into(),
+                    signer: Some((signer, prefix.as_str().into())),
                 })
             }
         }
+    }
+
+    /// A time-limited URL that reads `location` straight from the object
+    /// store, for stores that support it (S3 and compatibles).
+    pub async fn presigned_get(
+        &self,
+        location: &ObjectPath,
+        ttl: Duration,
+    ) -> Result<Option<Url>, StorageError> {
+        let Some((signer, prefix)) = &self.signer else {
+            return Ok(None);
+        };
+        let full = if prefix.is_empty() {
+            location.clone()
+        } else {
+            ObjectPath::from(format!("{prefix}/{location}"))
+        };
+        signer
+            .signed_url(Method::GET, &full, ttl)
+            .await
+            .map(Some)
+            .map_err(StorageError::Probe)
     }
 
     pub fn store(&self) -> &Arc<dyn ObjectStore> {

@@ -974,3 +974,43 @@ async fn a_broken_chunk_leaves_the_session_resumable_and_abandoned_sessions_are_
     let chunks: Vec<_> = store.list(Some(&prefix)).try_collect().await.unwrap();
     assert!(chunks.is_empty());
 }
+
+#[tokio::test]
+async fn with_redirects_on_s3_blob_downloads_go_straight_to_a_presigned_url() {
+    let Some(builder) = TestApp::builder()
+        .setting("BERTH_STORAGE_REDIRECT", "true")
+        .s3_storage()
+    else {
+        return;
+    };
+    let app = builder.spawn().await.unwrap();
+    app.wait_ready().await;
+    app.new_project(&app.admin(), "team", false).await;
+    let token = app
+        .admin()
+        .registry_token(&["repository:team/app:pull,push"])
+        .await;
+    let registry = Registry { app: &app, token };
+    let data = b"bytes served by the object store".repeat(1000);
+    let d = registry.push_blob("team/app", &data).await;
+
+    let response = registry
+        .send(Method::GET, &format!("/v2/team/app/blobs/{d}"), &[], None)
+        .await;
+    assert_eq!(response.status(), 307);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("X-Amz-Signature="), "{location}");
+    let direct = reqwest::get(&location).await.unwrap();
+    assert_eq!(direct.status(), 200);
+    assert_eq!(direct.bytes().await.unwrap().as_ref(), data.as_slice());
+
+    // The store checks the signature: the same URL unsigned is refused.
+    let unsigned = location.split('?').next().unwrap();
+    assert_eq!(reqwest::get(unsigned).await.unwrap().status(), 403);
+
+    // HEAD is still answered by Berth.
+    let head = registry
+        .send(Method::HEAD, &format!("/v2/team/app/blobs/{d}"), &[], None)
+        .await;
+    assert_eq!(head.status(), 200);
+}

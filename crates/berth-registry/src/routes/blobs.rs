@@ -11,6 +11,9 @@ use crate::access::{Need, authorize};
 use crate::error::{RegistryError, Reply};
 use crate::store::blobs;
 
+/// How long a presigned download URL stays valid.
+const PRESIGNED_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// `bytes=first-[last]` (RFC 9110 §14.1.2, single range).
 fn parse_range(header: &str) -> Option<(u64, Option<u64>)> {
     let spec = header.trim().strip_prefix("bytes=")?;
@@ -60,6 +63,21 @@ pub async fn get_blob(
         })?),
     };
     let head = req.method() == actix_web::http::Method::HEAD;
+    if !head && registry.platform().config().storage.redirect {
+        let location = berth_storage::layout::blob(digest);
+        if let Some(url) = registry
+            .platform()
+            .storage()
+            .presigned_get(&location, PRESIGNED_TTL)
+            .await
+            .map_err(|e| RegistryError::Fault(berth_http::Failure::Unavailable(e.to_string())))?
+        {
+            return Ok(registry_response(StatusCode::TEMPORARY_REDIRECT)
+                .insert_header(("Location", url.to_string()))
+                .insert_header(("Docker-Content-Digest", digest.to_string()))
+                .finish());
+        }
+    }
     let read = registry
         .blobs
         .read(digest, if head { None } else { range })
