@@ -30,6 +30,7 @@ if ! command -v s3s-fs >/dev/null; then
   say "installing s3s-fs (S3-compatible test server)"
   cargo install s3s-fs@0.14.1 --features binary --locked --quiet
 fi
+mkdir -p target
 S3_ROOT=$(mktemp -d)
 S3_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
   || echo 39014)
