@@ -87,6 +87,25 @@ fn key_pair(pkcs8: &[u8]) -> Result<EcdsaKeyPair, Failure> {
     })
 }
 
+/// Checks the key named by `BERTH_TOKEN_KEY` so a bad one stops start-up
+/// with a clear message instead of failing the first `docker login`.
+pub fn check_configured_key(path: &std::path::Path) -> Result<(), String> {
+    let der = PrivatePkcs8KeyDer::from_pem_file(path).map_err(|e| {
+        format!(
+            "BERTH_TOKEN_KEY {}: not a PKCS#8 PEM private key ({e})",
+            path.display()
+        )
+    })?;
+    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.secret_pkcs8_der())
+        .map(|_| ())
+        .map_err(|_| {
+            format!(
+                "BERTH_TOKEN_KEY {}: expected an EC P-256 key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)",
+                path.display()
+            )
+        })
+}
+
 impl TokenKeys {
     pub async fn load(platform: &Platform) -> Result<TokenKeys, Failure> {
         let ttl = platform.config().identity.token_ttl;

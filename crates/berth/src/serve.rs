@@ -14,6 +14,15 @@ pub fn run(args: &ServeArgs) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
+    if let Some(path) = &config.token_key
+        && let Err(message) = berth_auth::token::check_configured_key(path)
+    {
+        #[expect(clippy::print_stderr, reason = "the last word of a failing command")]
+        {
+            eprintln!("berth: invalid configuration: {message}");
+        }
+        return ExitCode::from(2);
+    }
     let telemetry = match telemetry::init(&config) {
         Ok(guard) => guard,
         Err(err) => {

@@ -551,3 +551,82 @@ async fn without_a_configured_password_admin_gets_a_generated_one_logged_once() 
             .all(|l| l.get("password").is_none())
     );
 }
+
+#[tokio::test]
+async fn a_configured_token_key_must_be_an_ec_p256_key_and_is_used_by_every_replica() {
+    let dir = tempfile::tempdir().unwrap();
+    let rsa = dir.path().join("rsa.pem");
+    let ec = dir.path().join("ec.pem");
+    for (path, args) in [
+        (
+            &rsa,
+            vec![
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ],
+        ),
+        (
+            &ec,
+            vec![
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ],
+        ),
+    ] {
+        let status = Command::new("openssl")
+            .args(&args)
+            .arg("-out")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let database = TestDatabase::migrated().await.unwrap();
+    let output = berth(
+        &["serve"],
+        &[
+            ("BERTH_DATABASE_URL", database.url()),
+            ("BERTH_REDIS_URL", redis_url()),
+            ("BERTH_TOKEN_KEY", rsa.display().to_string()),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("EC P-256"), "{stderr}");
+
+    // Two replicas with the same configured key accept each other's tokens.
+    let key = [
+        ("BERTH_TOKEN_KEY", ec.display().to_string()),
+        ("BERTH_ADMIN_PASSWORD", "Replica-Passw0rd".to_owned()),
+    ];
+    let client = reqwest::Client::new();
+    let mut first = Server::start(&database, &key);
+    let mut second = Server::start(&database, &key);
+    first.wait_ready(&client).await;
+    second.wait_ready(&client).await;
+    let body: serde_json::Value = client
+        .get(first.url("/service/token?service=berth"))
+        .basic_auth("admin", Some("Replica-Passw0rd"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let verified = client
+        .get(second.url("/v2/"))
+        .bearer_auth(body["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(verified.status(), 200);
+}
