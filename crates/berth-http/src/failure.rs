@@ -44,13 +44,31 @@ impl From<ApiError> for Failure {
 impl From<sqlx::Error> for Failure {
     fn from(err: sqlx::Error) -> Self {
         let cause = chain(&err);
-        match err {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => Failure::Unavailable(cause),
-            _ => Failure::Internal(cause),
+        if is_connectivity(&err) {
+            Failure::Unavailable(cause)
+        } else {
+            Failure::Internal(cause)
         }
+    }
+}
+
+/// Errors that say the database could not be reached or dropped the
+/// connection, as opposed to errors in what was asked of it.
+fn is_connectivity(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::BeginFailed => true,
+        // SQLSTATE classes 08 (connection exception), 53 (insufficient
+        // resources) and 57P (operator intervention, such as a restart).
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("53") || code.starts_with("57P")
+        }),
+        _ => false,
     }
 }
 
@@ -83,6 +101,7 @@ impl ResponseError for Failure {
                     ErrorCode::ServiceUnavailable,
                     "a service Berth depends on is unavailable; retry shortly",
                 )
+                .with_retry_after(5)
                 .error_response()
             }
             Failure::Internal(cause) => {
