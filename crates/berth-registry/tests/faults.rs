@@ -117,3 +117,45 @@ async fn a_database_outage_answers_503_everywhere_and_recovers() {
     }
     assert_eq!(app.get("/readyz").await.status(), 200);
 }
+
+#[tokio::test]
+async fn without_redis_the_registry_keeps_pushing_and_pulling() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = TestApp::builder()
+        .setting("BERTH_REDIS_URL", format!("redis://127.0.0.1:{closed}"))
+        .spawn()
+        .await
+        .unwrap();
+    app.wait_ready().await;
+    app.new_project(&app.admin(), "team", false).await;
+    let token = app
+        .admin()
+        .registry_token(&["repository:team/app:pull,push"])
+        .await;
+    let data = b"pushed while Redis is down".to_vec();
+    let digest = format!("sha256:{}", {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&data))
+    });
+    let pushed = app
+        .client
+        .post(app.url(&format!("/v2/team/app/blobs/uploads/?digest={digest}")))
+        .bearer_auth(&token)
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pushed.status(), 201);
+    let pulled = app
+        .client
+        .get(app.url(&format!("/v2/team/app/blobs/{digest}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pulled.bytes().await.unwrap().as_ref(), data.as_slice());
+}
