@@ -3,14 +3,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use berth_auth::store::audit::{AuditEntry, insert_audit};
-use berth_auth::store::projects::find_project_by_name;
 use berth_auth::token::Claims;
 use berth_http::{ApiError, ErrorCode};
 use berth_storage::digest_of;
 use berth_types::{Digest, DigestAlgorithm, Reference, RepositoryName};
 use futures::StreamExt;
 
-use super::{Registry, registry_response};
+use super::{Registry, project_of, registry_response};
 use crate::access::{Need, authorize};
 use crate::domain::manifest;
 use crate::error::{RegistryError, Reply};
@@ -89,14 +88,7 @@ pub async fn put_manifest(
     };
 
     let mut tx = registry.auth.db().begin().await?;
-    let project = find_project_by_name(&mut tx, name.project().as_str())
-        .await?
-        .ok_or_else(|| {
-            RegistryError::oci(
-                ErrorCode::NameUnknown,
-                format!("project {} does not exist", name.project()),
-            )
-        })?;
+    let project = project_of(&mut tx, name).await?;
     let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
     let blob_digests: Vec<String> = parsed
         .blobs()
@@ -262,14 +254,7 @@ pub async fn delete_manifest(
 ) -> Reply {
     let claims = authorize(&registry.auth, req, name, Need::Delete).await?;
     let mut tx = registry.auth.db().begin().await?;
-    let project = find_project_by_name(&mut tx, name.project().as_str())
-        .await?
-        .ok_or_else(|| {
-            RegistryError::oci(
-                ErrorCode::NameUnknown,
-                format!("project {} does not exist", name.project()),
-            )
-        })?;
+    let project = project_of(&mut tx, name).await?;
     let resource = match reference {
         Reference::Tag(tag) => {
             if !artifacts::delete_tag(&mut tx, name.as_str(), tag.as_str()).await? {

@@ -164,3 +164,18 @@ pub(crate) fn registry_response(
     builder.insert_header(("Docker-Distribution-API-Version", "registry/2.0"));
     builder
 }
+
+/// The repository's project, which must exist for anything to be stored.
+pub(crate) async fn project_of(
+    conn: &mut sqlx::PgConnection,
+    name: &berth_types::RepositoryName,
+) -> Result<berth_auth::store::projects::ProjectRow, RegistryError> {
+    berth_auth::store::projects::find_project_by_name(conn, name.project().as_str())
+        .await?
+        .ok_or_else(|| {
+            RegistryError::oci(
+                ErrorCode::NameUnknown,
+                format!("project {} does not exist", name.project()),
+            )
+        })
+}

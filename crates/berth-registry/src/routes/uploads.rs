@@ -4,12 +4,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use berth_auth::store::projects::find_project_by_name;
 use berth_http::{ApiError, ErrorCode};
 use berth_types::{Digest, RepositoryName};
 use futures::StreamExt;
 
-use super::{Registry, registry_response};
+use super::{Registry, project_of, registry_response};
 use crate::access::{Need, authorize, may_pull};
 use crate::error::{RegistryError, Reply};
 use crate::store::{blobs, repositories, uploads};
@@ -57,14 +56,7 @@ async fn commit_blob(
     size: u64,
 ) -> Result<(), RegistryError> {
     let mut tx = registry.auth.db().begin().await?;
-    let project = find_project_by_name(&mut tx, name.project().as_str())
-        .await?
-        .ok_or_else(|| {
-            RegistryError::oci(
-                ErrorCode::NameUnknown,
-                format!("project {} does not exist", name.project()),
-            )
-        })?;
+    let project = project_of(&mut tx, name).await?;
     let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
     blobs::link_blob(&mut tx, repository_id, &digest.to_string(), size as i64).await?;
     tx.commit().await?;
@@ -145,14 +137,7 @@ pub async fn start_upload(
     }
 
     let mut conn = registry.auth.db().acquire().await?;
-    let project = find_project_by_name(&mut conn, name.project().as_str())
-        .await?
-        .ok_or_else(|| {
-            RegistryError::oci(
-                ErrorCode::NameUnknown,
-                format!("project {} does not exist", name.project()),
-            )
-        })?;
+    let project = project_of(&mut conn, name).await?;
     let id = uuid::Uuid::new_v4();
     uploads::insert_upload(&mut conn, id, project.id, name.as_str()).await?;
     Ok(session_response(StatusCode::ACCEPTED, name, id, 0))
