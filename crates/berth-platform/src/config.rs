@@ -44,6 +44,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// Blob upload sessions untouched for this long are purged.
     pub upload_ttl: Duration,
+    /// Whether `/v2` accepts DELETE of manifests, tags and blobs.
+    pub registry_delete: bool,
 }
 
 /// Settings of users, robots and registry tokens.
@@ -327,6 +329,7 @@ pub const KEYS: &[(&str, &str)] = &[
         "a whole number of seconds from 60 to 2592000",
     ),
     ("storage_redirect", "true or false"),
+    ("registry_delete", "true or false"),
 ];
 
 /// Where a configuration value came from, for error messages.
@@ -617,6 +620,7 @@ impl Config {
             services: l
                 .parse("services", |s| s.parse().ok())?
                 .unwrap_or(Services::ALL),
+            registry_delete: l.parse("registry_delete", parse_bool)?.unwrap_or(true),
             upload_ttl: Duration::from_secs(
                 l.parse("upload_ttl_secs", |s| parse_bounded(s, 60, 2_592_000))?
                     .unwrap_or(86_400),

@@ -1014,3 +1014,73 @@ async fn with_redirects_on_s3_blob_downloads_go_straight_to_a_presigned_url() {
         .await;
     assert_eq!(head.status(), 200);
 }
+
+#[tokio::test]
+async fn blob_deletion_is_audited_and_can_be_switched_off() {
+    let (app, token) = setup(Backend::Filesystem).await;
+    let registry = Registry { app: &app, token };
+    let d = registry.push_blob("team/app", b"to be removed").await;
+    assert_eq!(
+        registry
+            .send(
+                Method::DELETE,
+                &format!("/v2/team/app/blobs/{d}"),
+                &[],
+                None
+            )
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(
+        registry
+            .send(Method::HEAD, &format!("/v2/team/app/blobs/{d}"), &[], None)
+            .await
+            .status(),
+        404
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE resource_type = 'blob' AND operation = 'delete'",
+    )
+    .fetch_one(app.platform.db())
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+
+    let locked = TestApp::builder()
+        .setting("BERTH_REGISTRY_DELETE", "false")
+        .spawn()
+        .await
+        .unwrap();
+    locked.wait_ready().await;
+    locked.new_project(&locked.admin(), "team", false).await;
+    let token = locked
+        .admin()
+        .registry_token(&["repository:team/app:pull,push,delete"])
+        .await;
+    let registry = Registry {
+        app: &locked,
+        token,
+    };
+    let d = registry.push_blob("team/app", b"kept").await;
+    let refused = registry
+        .send(
+            Method::DELETE,
+            &format!("/v2/team/app/blobs/{d}"),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(refused.status(), 405);
+    let refused = registry
+        .send(Method::DELETE, "/v2/team/app/manifests/latest", &[], None)
+        .await;
+    assert_eq!(refused.status(), 405);
+    assert_eq!(
+        registry
+            .send(Method::HEAD, &format!("/v2/team/app/blobs/{d}"), &[], None)
+            .await
+            .status(),
+        200
+    );
+}

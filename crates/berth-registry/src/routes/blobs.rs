@@ -124,11 +124,25 @@ pub async fn delete_blob(
     name: &RepositoryName,
     digest: &Digest,
 ) -> Reply {
-    authorize(&registry.auth, req, name, Need::Delete).await?;
-    let mut conn = registry.auth.db().acquire().await?;
-    if !blobs::unlink_blob(&mut conn, name.as_str(), &digest.to_string()).await? {
+    let claims = authorize(&registry.auth, req, name, Need::Delete).await?;
+    let mut tx = registry.auth.db().begin().await?;
+    if !blobs::unlink_blob(&mut tx, name.as_str(), &digest.to_string()).await? {
         return Err(blob_unknown(digest));
     }
+    let project = super::project_of(&mut tx, name).await?;
+    let resource = format!("{name}@{digest}");
+    let entry = berth_auth::store::audit::AuditEntry {
+        project_id: Some(project.id),
+        username: &claims.sub,
+        source_ip: None,
+        resource_type: "blob",
+        resource: &resource,
+        operation: "delete",
+        detail: "",
+        success: true,
+    };
+    berth_auth::store::audit::insert_audit(&mut tx, &entry).await?;
+    tx.commit().await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

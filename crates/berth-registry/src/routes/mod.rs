@@ -115,6 +115,18 @@ async fn dispatch(
     })?;
     let registry = registry(&auth, &pulls);
     let method = req.method().clone();
+    if method == Method::DELETE
+        && matches!(route, Route::Blob { .. } | Route::Manifest { .. })
+        && !registry.platform().config().registry_delete
+    {
+        return Err(RegistryError::Oci(
+            berth_http::ApiError::new(
+                ErrorCode::Unsupported,
+                "deletion is disabled on this registry",
+            )
+            .with_status(actix_web::http::StatusCode::METHOD_NOT_ALLOWED),
+        ));
+    }
     match (route, method) {
         (Route::Base, _) => Err(method_not_allowed(&req)),
         (Route::Blob { name, digest }, Method::GET | Method::HEAD) => {
