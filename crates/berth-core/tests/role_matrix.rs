@@ -11,15 +11,26 @@ use serde_json::{Value, json};
 #[derive(Clone, Copy, Debug)]
 enum Who {
     Role(ProjectRole),
+    /// A project robot granted exactly these pairs.
+    Robot(&'static [(Resource, Action)]),
     Outsider,
     Anonymous,
     Admin,
 }
 
+/// What the project robot in this test is granted.
+const ROBOT_GRANTS: &[(Resource, Action)] = &[
+    (Resource::Repository, Action::Pull),
+    (Resource::Repository, Action::Push),
+    (Resource::Member, Action::List),
+    (Resource::Robot, Action::List),
+];
+
 impl Who {
     fn allows(self, resource: Resource, action: Action) -> bool {
         match self {
             Who::Role(role) => role_permissions(role).allows(resource, action),
+            Who::Robot(grants) => grants.contains(&(resource, action)),
             Who::Outsider | Who::Anonymous => {
                 project_permissions(false, None, false).allows(resource, action)
             }
@@ -130,6 +141,23 @@ async fn every_role_gets_exactly_what_the_rbac_table_grants_on_every_route() {
         app.add_member(project, id, i64::from(role.id())).await;
         callers.push((name, Who::Role(role), caller));
     }
+    let access: Vec<Value> = ROBOT_GRANTS
+        .iter()
+        .map(|(resource, action)| json!({"resource": resource.as_str(), "action": action.as_str()}))
+        .collect();
+    let robot: Value = app
+        .admin()
+        .post_json(
+            "/api/v2.0/robots",
+            &json!({"name": "matrix", "level": "project", "duration": -1,
+                "permissions": [{"kind": "project", "namespace": "team", "access": access}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let robot_caller = app.caller("robot$team+matrix", robot["secret"].as_str().unwrap());
+    callers.push(("robot".into(), Who::Robot(ROBOT_GRANTS), robot_caller));
     let (outsider, _) = app.new_user("outsider").await;
     callers.push(("outsider".into(), Who::Outsider, outsider));
     callers.push(("anonymous".into(), Who::Anonymous, app.anonymous()));

@@ -284,6 +284,7 @@ async fn get_project(
     let reference = project_ref(&path, is_resource_name(&req));
     let mut conn = auth.db().acquire().await?;
     let access = project_access(&mut conn, &principal, reference).await?;
+    access.require(&principal, Resource::Project, Action::Read)?;
     Ok(HttpResponse::Ok().json(views::project(&access.project, access.role)))
 }
 
@@ -384,6 +385,7 @@ async fn get_project_summary(
     let reference = project_ref(&path, is_resource_name(&req));
     let mut conn = auth.db().acquire().await?;
     let access = project_access(&mut conn, &principal, reference).await?;
+    access.require(&principal, Resource::Project, Action::Read)?;
     let mut summary = json!({"repo_count": 0});
     if access.allows(Resource::Member, Action::List) {
         let counts = members::count_by_role(&mut conn, access.project.id).await?;
