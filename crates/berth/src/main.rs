@@ -1,5 +1,6 @@
 //! `berth`: the one binary that runs every Berth service.
 
+mod args;
 mod cli;
 mod migrate;
 mod serve;

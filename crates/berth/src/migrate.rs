@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use berth_platform::{db, telemetry};
 
-use crate::cli::{ConfigArgs, report};
+use crate::args::{ConfigArgs, report};
 
 pub fn run(args: &ConfigArgs) -> ExitCode {
     let config = match args.load(Vec::new()) {

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use berth_gateway::Application;
 use berth_platform::{Platform, telemetry};
 
-use crate::cli::{ServeArgs, report};
+use crate::args::{ServeArgs, report};
 
 pub fn run(args: &ServeArgs) -> ExitCode {
     let overrides = args
