@@ -14,6 +14,9 @@ pub struct ProjectRow {
     pub storage_limit: i64,
     pub creation_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
+    /// The listing caller's role, filled by `list_projects` only.
+    #[sqlx(default)]
+    pub caller_role: Option<i16>,
 }
 
 macro_rules! select_projects {
@@ -148,13 +151,18 @@ pub async fn list_projects(
     .bind(&filter.owner)
     .fetch_one(&mut *conn)
     .await?;
-    // The ORDER BY clause is one of a closed set of literals.
+    // The ORDER BY clause is one of a closed set of literals. The caller's
+    // role comes along so a page costs one query.
     let sql = format!(
-        "{} {} {} LIMIT $6 OFFSET $7",
-        select_projects!(),
+        "SELECT p.id, p.name, p.owner_id, u.username AS owner_name, p.public, p.metadata, p.storage_limit,
+                p.creation_time, p.update_time, caller.role AS caller_role
+         FROM projects p LEFT JOIN users u ON u.id = p.owner_id
+         LEFT JOIN project_members caller ON caller.project_id = p.id AND caller.user_id = $2
+         {} {} LIMIT $6 OFFSET $7",
         visible_where!(),
         sort.order_by()
     );
+
     let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(all)
         .bind(user_id)

@@ -236,16 +236,15 @@ async fn list_projects(
     };
     let mut conn = auth.db().acquire().await?;
     let (rows, total) = projects::list_projects(&mut conn, visibility, &filter, sort, page).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let role = match principal.user_id() {
-            Some(user_id) => members::find_role(&mut conn, row.id, user_id)
-                .await?
-                .and_then(|r| ProjectRole::from_id(i64::from(r))),
-            None => None,
-        };
-        items.push(views::project(row, role));
-    }
+    let items: Vec<_> = rows
+        .iter()
+        .map(|row| {
+            let role = row
+                .caller_role
+                .and_then(|r| ProjectRole::from_id(i64::from(r)));
+            views::project(row, role)
+        })
+        .collect();
     let mut response = HttpResponse::Ok();
     paging::headers(&mut response, &req, page, total);
     Ok(response.json(items))
