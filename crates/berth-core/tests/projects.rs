@@ -104,10 +104,15 @@ async fn listings_show_only_what_the_caller_may_see_and_count_the_same() {
     };
     let as_alice = alice.get("/api/v2.0/projects?sort=name").await;
     assert_eq!(as_alice.headers()["x-total-count"], "2");
-    assert_eq!(
-        names(as_alice.json().await.unwrap()),
-        ["alice-private", "public-one"]
-    );
+    let listed: serde_json::Value = as_alice.json().await.unwrap();
+    let roles: Vec<i64> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["current_user_role_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(roles, [1, 0], "the caller's role in each listed project");
+    assert_eq!(names(listed), ["alice-private", "public-one"]);
 
     let anonymous = app.anonymous().get("/api/v2.0/projects").await;
     assert_eq!(anonymous.headers()["x-total-count"], "1");
