@@ -37,8 +37,8 @@ pub fn project_metadata(row: &ProjectRow) -> Value {
     Value::Object(metadata)
 }
 
-/// `Project`.
-pub fn project(row: &ProjectRow, role: Option<ProjectRole>) -> Value {
+/// `Project`, with the caller's role and the project's repository count.
+pub fn project(row: &ProjectRow, role: Option<ProjectRole>, repo_count: i64) -> Value {
     let role_ids: Vec<i16> = role.map(|r| vec![r.id()]).unwrap_or_default();
     json!({
         "project_id": row.id,
@@ -52,7 +52,7 @@ pub fn project(row: &ProjectRow, role: Option<ProjectRole>) -> Value {
         "togglable": true,
         "current_user_role_id": role.map(ProjectRole::id).unwrap_or(0),
         "current_user_role_ids": role_ids,
-        "repo_count": 0,
+        "repo_count": repo_count,
         "metadata": project_metadata(row),
     })
 }

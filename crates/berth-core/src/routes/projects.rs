@@ -34,6 +34,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+async fn repo_count(conn: &mut sqlx::PgConnection, project_id: i64) -> Result<i64, Failure> {
+    let counts = repositories::count_by_project(conn, &[project_id]).await?;
+    Ok(counts.first().map(|(_, n)| *n).unwrap_or(0))
+}
+
 /// `X-Is-Resource-Name: true` makes an all-digit path segment a name.
 pub(crate) fn is_resource_name(req: &HttpRequest) -> bool {
     req.headers()
@@ -236,13 +241,20 @@ async fn list_projects(
     };
     let mut conn = auth.db().acquire().await?;
     let (rows, total) = projects::list_projects(&mut conn, visibility, &filter, sort, page).await?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let counts = repositories::count_by_project(&mut conn, &ids).await?;
     let items: Vec<_> = rows
         .iter()
         .map(|row| {
             let role = row
                 .caller_role
                 .and_then(|r| ProjectRole::from_id(i64::from(r)));
-            views::project(row, role)
+            let repo_count = counts
+                .iter()
+                .find(|(id, _)| *id == row.id)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            views::project(row, role, repo_count)
         })
         .collect();
     let mut response = HttpResponse::Ok();
@@ -284,7 +296,8 @@ async fn get_project(
     let mut conn = auth.db().acquire().await?;
     let access = project_access(&mut conn, &principal, reference).await?;
     access.require(&principal, Resource::Project, Action::Read)?;
-    Ok(HttpResponse::Ok().json(views::project(&access.project, access.role)))
+    let repo_count = repo_count(&mut conn, access.project.id).await?;
+    Ok(HttpResponse::Ok().json(views::project(&access.project, access.role, repo_count)))
 }
 
 async fn update_project(
@@ -385,7 +398,7 @@ async fn get_project_summary(
     let mut conn = auth.db().acquire().await?;
     let access = project_access(&mut conn, &principal, reference).await?;
     access.require(&principal, Resource::Project, Action::Read)?;
-    let mut summary = json!({"repo_count": 0});
+    let mut summary = json!({"repo_count": repo_count(&mut conn, access.project.id).await?});
     if access.allows(Resource::Member, Action::List) {
         let counts = members::count_by_role(&mut conn, access.project.id).await?;
         let count = |role: ProjectRole| {
@@ -404,7 +417,7 @@ async fn get_project_summary(
     if access.allows(Resource::Quota, Action::Read) {
         summary["quota"] = json!({
             "hard": {"storage": access.project.storage_limit},
-            "used": {"storage": 0},
+            "used": {"storage": repositories::storage_used(&mut conn, access.project.id).await?},
         });
     }
     Ok(HttpResponse::Ok().json(summary))
