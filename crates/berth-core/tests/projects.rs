@@ -515,6 +515,23 @@ async fn a_project_with_repositories_cannot_be_deleted() {
         .unwrap();
     assert_eq!(pushed.status(), 201);
 
+    let project = app
+        .admin()
+        .get_json(&format!("/api/v2.0/projects/{id}"), 200)
+        .await;
+    assert_eq!(project["repo_count"], 1);
+    let listed = app
+        .admin()
+        .get_json("/api/v2.0/projects?name=busy", 200)
+        .await;
+    assert_eq!(listed[0]["repo_count"], 1);
+    let summary = app
+        .admin()
+        .get_json(&format!("/api/v2.0/projects/{id}/summary"), 200)
+        .await;
+    assert_eq!(summary["repo_count"], 1);
+    assert_eq!(summary["quota"]["used"]["storage"], blob.len());
+
     let refused = app
         .admin()
         .delete(&format!("/api/v2.0/projects/{id}"))
