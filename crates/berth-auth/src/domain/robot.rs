@@ -17,7 +17,7 @@ pub const KIND_PROJECT: &str = "project";
 /// A project entry whose namespace is `*` applies to every project.
 pub const ALL_PROJECTS: &str = "*";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Access {
     pub resource: String,
     pub action: String,
@@ -32,7 +32,7 @@ fn allow() -> String {
     "allow".to_owned()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RobotPermission {
     pub kind: String,
     pub namespace: String,

@@ -12,7 +12,6 @@ use berth_http::{ApiError, ErrorCode, Failure};
 use berth_types::{Action, Resource};
 use rand::RngExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use super::Actor;
@@ -182,40 +181,17 @@ async fn create_robot(
     tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v2.0/robots/{}", row.id)))
-        .json(json!({
-            "id": row.id,
-            "name": full_name,
-            "secret": secret,
-            "creation_time": views::time(row.creation_time),
-            "expires_at": expires_at(&row),
-        })))
+        .json(views::RobotCreated {
+            id: row.id,
+            name: full_name,
+            secret,
+            creation_time: views::time(row.creation_time),
+            expires_at: views::robot_expires_at(&row),
+        }))
 }
 
 fn prefix(auth: &Auth) -> &str {
     &auth.platform().config().identity.robot_name_prefix
-}
-
-fn expires_at(row: &RobotRow) -> i64 {
-    row.expires_at.map(|t| t.timestamp()).unwrap_or(-1)
-}
-
-/// Harbor's `Robot`, without the secret.
-fn view(auth: &Auth, row: &RobotRow) -> Value {
-    json!({
-        "id": row.id,
-        "name": format!("{}{}", prefix(auth), row.name),
-        "description": row.description,
-        "level": if row.project_id.is_some() { LEVEL_PROJECT } else { LEVEL_SYSTEM },
-        "duration": row.duration_days,
-        "editable": true,
-        "disable": row.disabled,
-        "expires_at": expires_at(row),
-        "permissions": row.permissions.0,
-        "creator_type": row.creator_type,
-        "creator_ref": row.creator_ref,
-        "creation_time": views::time(row.creation_time),
-        "update_time": views::time(row.update_time),
-    })
 }
 
 /// Loads a robot the caller may act on with `action`. Robots outside the
@@ -316,7 +292,11 @@ async fn list_robots(
     let (rows, total) = robots::list_robots(&mut conn, scope, page).await?;
     let mut response = HttpResponse::Ok();
     paging::headers(&mut response, &req, page, total);
-    Ok(response.json(rows.iter().map(|r| view(&auth, r)).collect::<Vec<_>>()))
+    Ok(response.json(
+        rows.iter()
+            .map(|r| views::robot(r, prefix(&auth)))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 async fn get_robot(
@@ -326,7 +306,7 @@ async fn get_robot(
 ) -> Result<HttpResponse, Failure> {
     let mut conn = auth.db().acquire().await?;
     let (row, _) = robot_for(&mut conn, &principal, path.into_inner(), Action::Read).await?;
-    Ok(HttpResponse::Ok().json(view(&auth, &row)))
+    Ok(HttpResponse::Ok().json(views::robot(&row, prefix(&auth))))
 }
 
 #[derive(Debug, Deserialize)]
@@ -419,7 +399,7 @@ async fn refresh_robot_secret(
         )
         .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(json!({"secret": secret})))
+    Ok(HttpResponse::Ok().json(views::RobotSecret { secret }))
 }
 
 async fn delete_robot(

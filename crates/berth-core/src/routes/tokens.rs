@@ -4,13 +4,12 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use berth_auth::domain::pat;
-use berth_auth::store::tokens::{self, NewToken, TokenRow};
+use berth_auth::store::tokens::{self, NewToken};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
 use berth_types::{Permission, ProjectName};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::Actor;
 use crate::views;
@@ -39,18 +38,6 @@ fn owner(principal: &Principal) -> Result<i64, Failure> {
         .into()),
         (None, _) => Err(principal.denied("only users have access tokens").into()),
     }
-}
-
-fn view(row: &TokenRow) -> Value {
-    json!({
-        "id": row.id,
-        "name": row.name,
-        "projects": row.projects.as_ref().map(|p| &p.0),
-        "permissions": row.permissions.as_ref().map(|p| &p.0),
-        "expires_at": row.expires_at.map(views::time),
-        "last_used_at": row.last_used_at.map(views::time),
-        "creation_time": views::time(row.creation_time),
-    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -124,8 +111,8 @@ async fn create_access_token(
         .audit(&mut tx, None, "access_token", &body.name, "create")
         .await?;
     tx.commit().await?;
-    let mut shown = view(&row);
-    shown["token"] = Value::String(minted.token);
+    let mut shown = views::access_token(&row);
+    shown.token = Some(minted.token);
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -141,7 +128,7 @@ async fn list_access_tokens(
     let user_id = owner(&principal)?;
     let mut conn = auth.db().acquire().await?;
     let rows = tokens::list_tokens(&mut conn, user_id).await?;
-    Ok(HttpResponse::Ok().json(rows.iter().map(view).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(rows.iter().map(views::access_token).collect::<Vec<_>>()))
 }
 
 async fn delete_access_token(

@@ -252,7 +252,10 @@ async fn search_users(
     paging::headers(&mut response, &req, page, total);
     let items: Vec<_> = rows
         .iter()
-        .map(|u| serde_json::json!({"user_id": u.id, "username": u.username}))
+        .map(|u| views::UserSearchItem {
+            user_id: u.id,
+            username: u.username.clone(),
+        })
         .collect();
     Ok(response.json(items))
 }
