@@ -3,8 +3,10 @@
 //! authorise through `berth-auth`, call the store in one transaction with its
 //! audit record, and map the answer.
 
+mod openapi;
 mod paging;
 mod routes;
 mod views;
 
+pub use openapi::ApiDoc;
 pub use routes::configure;

@@ -63,7 +63,16 @@ pub struct ListMembersQuery {
     entityname: Option<String>,
 }
 
-async fn list_project_members(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/projects/{project_name_or_id}/members",
+    tag = "member",
+    operation_id = "list_project_members",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true")),
+    responses((status = 200, body = [crate::views::ProjectMemberEntity]), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn list_project_members(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -86,20 +95,31 @@ async fn list_project_members(
     Ok(response.json(rows.iter().map(views::member).collect::<Vec<_>>()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UserEntity {
     user_id: Option<i64>,
     username: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ProjectMember {
     role_id: i64,
     member_user: Option<UserEntity>,
+    #[schema(value_type = Option<Object>)]
     member_group: Option<serde_json::Value>,
 }
 
-async fn create_project_member(
+#[utoipa::path(
+    post,
+    path = "/api/v2.0/projects/{project_name_or_id}/members",
+    tag = "member",
+    operation_id = "create_project_member",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true")),
+    request_body = ProjectMember,
+    responses((status = 201, description = "Added; Location names the membership"), (status = 409, description = "Already a member", body = berth_http::ErrorBody), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn create_project_member(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -161,7 +181,16 @@ async fn create_project_member(
         .finish())
 }
 
-async fn get_project_member(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/projects/{project_name_or_id}/members/{mid}",
+    tag = "member",
+    operation_id = "get_project_member",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true"), ("mid" = i64, Path, description = "Member id")),
+    responses((status = 200, body = crate::views::ProjectMemberEntity), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_project_member(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -176,12 +205,22 @@ async fn get_project_member(
     Ok(HttpResponse::Ok().json(views::member(&member)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RoleRequest {
     role_id: i64,
 }
 
-async fn update_project_member(
+#[utoipa::path(
+    put,
+    path = "/api/v2.0/projects/{project_name_or_id}/members/{mid}",
+    tag = "member",
+    operation_id = "update_project_member",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true"), ("mid" = i64, Path, description = "Member id")),
+    request_body = RoleRequest,
+    responses((status = 200, description = "Updated"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn update_project_member(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -209,7 +248,16 @@ async fn update_project_member(
     Ok(HttpResponse::Ok().finish())
 }
 
-async fn delete_project_member(
+#[utoipa::path(
+    delete,
+    path = "/api/v2.0/projects/{project_name_or_id}/members/{mid}",
+    tag = "member",
+    operation_id = "delete_project_member",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true"), ("mid" = i64, Path, description = "Member id")),
+    responses((status = 200, description = "Removed"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn delete_project_member(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,

@@ -4,15 +4,16 @@ use berth_auth::principal::source_ip;
 use berth_auth::store::audit::{AuditEntry, insert_audit};
 use sqlx::PgConnection;
 
-mod members;
-mod permissions;
-mod projects;
-mod robots;
-mod tokens;
-mod users;
+pub(crate) mod members;
+pub(crate) mod permissions;
+pub(crate) mod projects;
+pub(crate) mod robots;
+pub(crate) mod tokens;
+pub(crate) mod users;
 
 /// Mounts the management API; the caller puts it under `/api/v2.0`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/openapi.json").route(web::get().to(crate::openapi::get_openapi)));
     permissions::configure(cfg);
     tokens::configure(cfg);
     users::configure(cfg);

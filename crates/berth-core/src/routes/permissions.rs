@@ -22,7 +22,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// `GET /permissions`: system administrators get both lists, project
 /// administrators the project list.
-async fn get_permissions(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/permissions",
+    tag = "permissions",
+    operation_id = "get_permissions",
+    responses((status = 200, description = "What may be granted to robots: {system, project}", body = serde_json::Value), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_permissions(
     auth: web::Data<Auth>,
     principal: Principal,
 ) -> Result<HttpResponse, Failure> {
@@ -80,7 +88,15 @@ fn render(
 }
 
 /// `GET /users/current/permissions?scope=/project/{id}|/system&relative=`.
-async fn get_current_user_permissions(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/users/current/permissions",
+    tag = "permissions",
+    operation_id = "get_current_user_permissions",
+    responses((status = 200, description = "The caller's permissions in the scope", body = [crate::views::PermissionSchema]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_current_user_permissions(
     auth: web::Data<Auth>,
     principal: Principal,
     query: web::Query<PermissionsQuery>,

@@ -51,10 +51,11 @@ fn bad_request(message: impl Into<String>) -> Failure {
     ApiError::new(ErrorCode::BadRequest, message).into()
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ProjectReq {
     project_name: Option<String>,
     public: Option<bool>,
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>)]
     metadata: Option<serde_json::Map<String, Value>>,
     storage_limit: Option<i64>,
 }
@@ -94,7 +95,16 @@ fn validate_storage_limit(limit: i64) -> Result<(), Failure> {
     }
 }
 
-async fn create_project(
+#[utoipa::path(
+    post,
+    path = "/api/v2.0/projects",
+    tag = "project",
+    operation_id = "create_project",
+    request_body = ProjectReq,
+    responses((status = 201, description = "Created; Location names the new project"), (status = 409, description = "Name taken", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn create_project(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -222,7 +232,15 @@ fn filter_from_q(query: &ListProjectsQuery) -> Result<ProjectFilter, Failure> {
 
 /// Lists what the caller may see: every project for administrators, public
 /// ones and their own for everyone else. Counts agree with the listing.
-async fn list_projects(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/projects",
+    tag = "project",
+    operation_id = "list_projects",
+    responses((status = 200, description = "Projects the caller may see, paged (X-Total-Count, Link)", body = [crate::views::Project]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn list_projects(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -270,7 +288,15 @@ pub struct HeadQuery {
 /// `HEAD /projects?project_name=`: whether the name is taken. Names are one
 /// namespace (creating a taken name fails anyway), so this reveals nothing
 /// more; it still requires signing in.
-async fn head_project(
+#[utoipa::path(
+    head,
+    path = "/api/v2.0/projects",
+    tag = "project",
+    operation_id = "head_project",
+    responses((status = 200, description = "The name is taken"), (status = 404, description = "The name is free"), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn head_project(
     auth: web::Data<Auth>,
     principal: Principal,
     query: web::Query<HeadQuery>,
@@ -286,7 +312,16 @@ async fn head_project(
     }
 }
 
-async fn get_project(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/projects/{project_name_or_id}",
+    tag = "project",
+    operation_id = "get_project",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true")),
+    responses((status = 200, body = crate::views::Project), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_project(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -300,7 +335,17 @@ async fn get_project(
     Ok(HttpResponse::Ok().json(views::project(&access.project, access.role, repo_count)))
 }
 
-async fn update_project(
+#[utoipa::path(
+    put,
+    path = "/api/v2.0/projects/{project_name_or_id}",
+    tag = "project",
+    operation_id = "update_project",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true")),
+    request_body = ProjectReq,
+    responses((status = 200, description = "Updated"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn update_project(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -354,7 +399,16 @@ async fn update_project(
     Ok(HttpResponse::Ok().finish())
 }
 
-async fn delete_project(
+#[utoipa::path(
+    delete,
+    path = "/api/v2.0/projects/{project_name_or_id}",
+    tag = "project",
+    operation_id = "delete_project",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true")),
+    responses((status = 200, description = "Deleted"), (status = 412, description = "The project still has repositories", body = berth_http::ErrorBody), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn delete_project(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -388,7 +442,16 @@ async fn delete_project(
     Ok(HttpResponse::Ok().finish())
 }
 
-async fn get_project_summary(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/projects/{project_name_or_id}/summary",
+    tag = "project",
+    operation_id = "get_project_summary",
+    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true")),
+    responses((status = 200, description = "Counts by role, repositories and quota", body = serde_json::Value), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_project_summary(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,

@@ -100,7 +100,7 @@ async fn check_creator_holds(
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RobotCreate {
     name: String,
     #[serde(default)]
@@ -113,7 +113,16 @@ pub struct RobotCreate {
     permissions: Vec<RobotPermission>,
 }
 
-async fn create_robot(
+#[utoipa::path(
+    post,
+    path = "/api/v2.0/robots",
+    tag = "robot",
+    operation_id = "create_robot",
+    request_body = RobotCreate,
+    responses((status = 201, description = "Created; the only answer that carries the secret", body = crate::views::RobotCreated), (status = 409, description = "Name taken", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn create_robot(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -263,7 +272,15 @@ pub struct ListRobotsQuery {
     q: Option<String>,
 }
 
-async fn list_robots(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/robots",
+    tag = "robot",
+    operation_id = "list_robots",
+    responses((status = 200, description = "Robots, paged (X-Total-Count, Link)", body = [crate::views::Robot]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn list_robots(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -299,7 +316,16 @@ async fn list_robots(
     ))
 }
 
-async fn get_robot(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/robots/{robot_id}",
+    tag = "robot",
+    operation_id = "get_robot",
+    params(("robot_id" = i64, Path, description = "Robot id")),
+    responses((status = 200, body = crate::views::Robot), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_robot(
     auth: web::Data<Auth>,
     principal: Principal,
     path: web::Path<i64>,
@@ -309,7 +335,7 @@ async fn get_robot(
     Ok(HttpResponse::Ok().json(views::robot(&row, prefix(&auth))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RobotUpdate {
     name: Option<String>,
     level: Option<String>,
@@ -321,7 +347,17 @@ pub struct RobotUpdate {
     permissions: Vec<RobotPermission>,
 }
 
-async fn update_robot(
+#[utoipa::path(
+    put,
+    path = "/api/v2.0/robots/{robot_id}",
+    tag = "robot",
+    operation_id = "update_robot",
+    params(("robot_id" = i64, Path, description = "Robot id")),
+    request_body = RobotUpdate,
+    responses((status = 200, description = "Updated"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn update_robot(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -368,14 +404,24 @@ async fn update_robot(
     Ok(HttpResponse::Ok().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RobotSec {
     secret: Option<String>,
 }
 
 /// `PATCH /robots/{id}`: a new secret (the given one, or a generated one);
 /// the old secret stops working at once.
-async fn refresh_robot_secret(
+#[utoipa::path(
+    patch,
+    path = "/api/v2.0/robots/{robot_id}",
+    tag = "robot",
+    operation_id = "refresh_robot_secret",
+    params(("robot_id" = i64, Path, description = "Robot id")),
+    request_body = RobotSec,
+    responses((status = 200, description = "The new secret; the old one stops working at once", body = crate::views::RobotSecret), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn refresh_robot_secret(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -402,7 +448,16 @@ async fn refresh_robot_secret(
     Ok(HttpResponse::Ok().json(views::RobotSecret { secret }))
 }
 
-async fn delete_robot(
+#[utoipa::path(
+    delete,
+    path = "/api/v2.0/robots/{robot_id}",
+    tag = "robot",
+    operation_id = "delete_robot",
+    params(("robot_id" = i64, Path, description = "Robot id")),
+    responses((status = 200, description = "Deleted"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn delete_robot(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,

@@ -40,16 +40,26 @@ fn owner(principal: &Principal) -> Result<i64, Failure> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TokenCreate {
     name: String,
     /// Days until expiry; absent for a token that does not expire.
     expires_in_days: Option<i64>,
     projects: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<crate::views::PermissionSchema>>)]
     permissions: Option<Vec<Permission>>,
 }
 
-async fn create_access_token(
+#[utoipa::path(
+    post,
+    path = "/api/v2.0/users/current/tokens",
+    tag = "access-token",
+    operation_id = "create_access_token",
+    request_body = TokenCreate,
+    responses((status = 201, description = "Created; `token` is shown only here", body = crate::views::AccessToken), (status = 409, description = "Name taken", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn create_access_token(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -121,7 +131,15 @@ async fn create_access_token(
         .json(shown))
 }
 
-async fn list_access_tokens(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/users/current/tokens",
+    tag = "access-token",
+    operation_id = "list_access_tokens",
+    responses((status = 200, body = [crate::views::AccessToken]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn list_access_tokens(
     auth: web::Data<Auth>,
     principal: Principal,
 ) -> Result<HttpResponse, Failure> {
@@ -131,7 +149,16 @@ async fn list_access_tokens(
     Ok(HttpResponse::Ok().json(rows.iter().map(views::access_token).collect::<Vec<_>>()))
 }
 
-async fn delete_access_token(
+#[utoipa::path(
+    delete,
+    path = "/api/v2.0/users/current/tokens/{token_id}",
+    tag = "access-token",
+    operation_id = "delete_access_token",
+    params(("token_id" = i64, Path, description = "Access token id")),
+    responses((status = 200, description = "Revoked"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn delete_access_token(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,

@@ -88,7 +88,7 @@ fn policy(password: &str) -> Result<(), Failure> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UserCreationReq {
     username: String,
     password: String,
@@ -104,7 +104,16 @@ pub struct UserCreationReq {
 
 /// `POST /users`: by an administrator, or by anyone when self-registration
 /// is on. Nobody becomes an administrator this way.
-async fn create_user(
+#[utoipa::path(
+    post,
+    path = "/api/v2.0/users",
+    tag = "user",
+    operation_id = "create_user",
+    request_body = UserCreationReq,
+    responses((status = 201, description = "Created; Location names the new user"), (status = 409, description = "Username or email taken", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn create_user(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -195,7 +204,15 @@ fn filters_from_q(q: Option<&str>) -> Result<(Option<String>, Option<String>), F
     Ok((username, email))
 }
 
-async fn list_users(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/users",
+    tag = "user",
+    operation_id = "list_users",
+    responses((status = 200, description = "Users, paged (X-Total-Count, Link)", body = [crate::views::UserResp]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn list_users(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -215,7 +232,15 @@ async fn list_users(
     Ok(response.json(rows.iter().map(views::user).collect::<Vec<_>>()))
 }
 
-async fn get_current_user(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/users/current",
+    tag = "user",
+    operation_id = "get_current_user",
+    responses((status = 200, description = "The caller", body = crate::views::UserResp), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_current_user(
     auth: web::Data<Auth>,
     principal: Principal,
 ) -> Result<HttpResponse, Failure> {
@@ -235,7 +260,15 @@ pub struct SearchQuery {
 }
 
 /// `GET /users/search`: ids and names only, for member pickers.
-async fn search_users(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/users/search",
+    tag = "user",
+    operation_id = "search_users",
+    responses((status = 200, description = "Matching users", body = [crate::views::UserSearchItem]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn search_users(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -272,7 +305,16 @@ fn self_or_admin(principal: &Principal, user_id: i64) -> Result<(), Failure> {
     }
 }
 
-async fn get_user(
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/users/{user_id}",
+    tag = "user",
+    operation_id = "get_user",
+    params(("user_id" = i64, Path, description = "User id")),
+    responses((status = 200, body = crate::views::UserResp), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn get_user(
     auth: web::Data<Auth>,
     principal: Principal,
     path: web::Path<i64>,
@@ -286,7 +328,7 @@ async fn get_user(
     Ok(HttpResponse::Ok().json(views::user(&user)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UserProfile {
     email: Option<String>,
     #[serde(default)]
@@ -295,7 +337,17 @@ pub struct UserProfile {
     comment: String,
 }
 
-async fn update_user_profile(
+#[utoipa::path(
+    put,
+    path = "/api/v2.0/users/{user_id}",
+    tag = "user",
+    operation_id = "update_user_profile",
+    params(("user_id" = i64, Path, description = "User id")),
+    request_body = UserProfile,
+    responses((status = 200, description = "Updated"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn update_user_profile(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -324,7 +376,16 @@ async fn update_user_profile(
     Ok(HttpResponse::Ok().finish())
 }
 
-async fn delete_user(
+#[utoipa::path(
+    delete,
+    path = "/api/v2.0/users/{user_id}",
+    tag = "user",
+    operation_id = "delete_user",
+    params(("user_id" = i64, Path, description = "User id")),
+    responses((status = 200, description = "Deleted"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn delete_user(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -349,7 +410,7 @@ async fn delete_user(
     Ok(HttpResponse::Ok().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PasswordReq {
     old_password: Option<String>,
     new_password: String,
@@ -357,7 +418,17 @@ pub struct PasswordReq {
 
 /// Users change their own password with the old one; administrators may set
 /// anyone else's without it.
-async fn update_user_password(
+#[utoipa::path(
+    put,
+    path = "/api/v2.0/users/{user_id}/password",
+    tag = "user",
+    operation_id = "update_user_password",
+    params(("user_id" = i64, Path, description = "User id")),
+    request_body = PasswordReq,
+    responses((status = 200, description = "Changed"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn update_user_password(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
@@ -396,12 +467,22 @@ async fn update_user_password(
     Ok(HttpResponse::Ok().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UserSysAdminFlag {
     sysadmin_flag: bool,
 }
 
-async fn set_user_sysadmin(
+#[utoipa::path(
+    put,
+    path = "/api/v2.0/users/{user_id}/sysadmin",
+    tag = "user",
+    operation_id = "set_user_sysadmin",
+    params(("user_id" = i64, Path, description = "User id")),
+    request_body = UserSysAdminFlag,
+    responses((status = 200, description = "Changed"), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
+    security(("basic" = []), ("session" = []))
+)]
+pub(crate) async fn set_user_sysadmin(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,

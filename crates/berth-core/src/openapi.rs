@@ -1,0 +1,79 @@
+//! The OpenAPI document of the management API, generated from the handlers'
+//! annotations and the answer types, served at `/api/v2.0/openapi.json`.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{members, permissions, projects, robots, tokens, users};
+use crate::views;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()),
+        );
+        // Console sessions: the `sid` cookie, plus X-Harbor-CSRF-Token on
+        // state-changing calls.
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("sid"))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Berth management API",
+        description = "Harbor API v2.0 shapes, plus Berth's extensions (personal access tokens, repository-scoped robot permissions).",
+    ),
+    paths(
+        users::create_user,
+        users::list_users,
+        users::get_current_user,
+        users::search_users,
+        users::get_user,
+        users::update_user_profile,
+        users::delete_user,
+        users::update_user_password,
+        users::set_user_sysadmin,
+        projects::create_project,
+        projects::list_projects,
+        projects::head_project,
+        projects::get_project,
+        projects::update_project,
+        projects::delete_project,
+        projects::get_project_summary,
+        members::list_project_members,
+        members::create_project_member,
+        members::get_project_member,
+        members::update_project_member,
+        members::delete_project_member,
+        robots::create_robot,
+        robots::list_robots,
+        robots::get_robot,
+        robots::update_robot,
+        robots::refresh_robot_secret,
+        robots::delete_robot,
+        tokens::create_access_token,
+        tokens::list_access_tokens,
+        tokens::delete_access_token,
+        permissions::get_permissions,
+        permissions::get_current_user_permissions,
+    ),
+    components(schemas(berth_http::ErrorBody, berth_http::ErrorEntry, views::PermissionSchema)),
+    modifiers(&Security),
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v2.0/openapi.json`.
+pub async fn get_openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+}
