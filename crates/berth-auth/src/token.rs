@@ -96,14 +96,50 @@ pub fn check_configured_key(path: &std::path::Path) -> Result<(), String> {
             path.display()
         )
     })?;
-    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.secret_pkcs8_der())
-        .map(|_| ())
-        .map_err(|_| {
-            format!(
-                "BERTH_TOKEN_KEY {}: expected an EC P-256 key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)",
-                path.display()
-            )
-        })
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.secret_pkcs8_der()).map_err(|_| {
+        format!(
+            "BERTH_TOKEN_KEY {}: expected an EC P-256 key (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256)",
+            path.display()
+        )
+    })?;
+    match published_as(pair.public_key().as_ref()) {
+        Some(source) => Err(format!(
+            "BERTH_TOKEN_KEY {}: this key is published ({source}), so anyone could sign tokens; generate your own",
+            path.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// P-256 keys printed in specifications and copied into projects as
+/// "development" keys: (where, x, y), base64url as the documents give them.
+const PUBLISHED_KEYS: &[(&str, &str, &str)] = &[
+    (
+        "RFC 7515 appendix A.3",
+        "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+    ),
+    (
+        "RFC 7517 appendix A.2",
+        "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+        "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM",
+    ),
+];
+
+/// Where an uncompressed public point (`04 || x || y`) was published.
+fn published_as(public_point: &[u8]) -> Option<&'static str> {
+    use base64::Engine;
+    let decode = |s: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s)
+            .unwrap_or_default()
+    };
+    PUBLISHED_KEYS.iter().find_map(|(source, x, y)| {
+        let mut point = vec![4u8];
+        point.extend(decode(x));
+        point.extend(decode(y));
+        (point == public_point).then_some(*source)
+    })
 }
 
 impl TokenKeys {

@@ -587,21 +587,38 @@ async fn a_configured_token_key_must_be_an_ec_p256_key_and_is_used_by_every_repl
             .unwrap();
         assert!(status.success());
     }
-    let database = TestDatabase::migrated().await.unwrap();
-    let output = berth(
-        &["serve"],
-        &[
-            ("BERTH_DATABASE_URL", database.url()),
-            ("BERTH_REDIS_URL", redis_url()),
-            ("BERTH_TOKEN_KEY", rsa.display().to_string()),
-        ],
+    // The ES256 example key of RFC 7515 (appendix A.3), as PKCS#8: widely
+    // copied into projects as a "development" key.
+    let published = dir.path().join("rfc7515.pem");
+    std::fs::write(
+        &published,
+        "-----BEGIN PRIVATE KEY-----\n\
+         MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgjpsQnnGQmL+YBIff\n\
+         H1136cspYG6+0iY7X1fCE9+E9LKhRANCAAR/zc4ncPbEXUGDy+5v20t7WAczNXvp\n\
+         7xO6z248e9FURcfxRM0bvZt+hyzf7bnuufSzaV1uqQskrYpGIyiFiOWt\n\
+         -----END PRIVATE KEY-----\n",
     )
-    .output()
     .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("EC P-256"), "{stderr}");
+    let database = TestDatabase::migrated().await.unwrap();
+    for (key, complaint) in [
+        (&rsa, "EC P-256"),
+        (&published, "published (RFC 7515 appendix A.3)"),
+    ] {
+        let output = berth(
+            &["serve"],
+            &[
+                ("BERTH_DATABASE_URL", database.url()),
+                ("BERTH_REDIS_URL", redis_url()),
+                ("BERTH_TOKEN_KEY", key.display().to_string()),
+            ],
+        )
+        .output()
+        .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(complaint), "{stderr}");
+    }
 
     // Two replicas with the same configured key accept each other's tokens.
     let key = [
