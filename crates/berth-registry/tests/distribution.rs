@@ -1084,3 +1084,67 @@ async fn blob_deletion_is_audited_and_can_be_switched_off() {
         200
     );
 }
+
+#[tokio::test]
+async fn chunks_that_overlap_leave_gaps_or_carry_malformed_ranges_get_416_and_append_nothing() {
+    let (app, token) = setup(Backend::Filesystem).await;
+    let registry = Registry { app: &app, token };
+    let data = vec![5u8; 3000];
+    let start = registry
+        .send(Method::POST, "/v2/team/app/blobs/uploads/", &[], None)
+        .await;
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    let first = registry
+        .send(
+            Method::PATCH,
+            &location,
+            &[("content-range", "0-999")],
+            Some(data[..1000].to_vec()),
+        )
+        .await;
+    assert_eq!(first.status(), 202);
+    for range in ["500-1499", "1500-2499", "bytes=x-y", "1000-999", "1000"] {
+        let refused = registry
+            .send(
+                Method::PATCH,
+                &location,
+                &[("content-range", range)],
+                Some(data[1000..2000].to_vec()),
+            )
+            .await;
+        assert_eq!(refused.status(), 416, "{range}");
+        assert_eq!(refused.headers()["range"], "0-999", "{range}");
+    }
+    let d = digest(&data);
+    let wrong_close = registry
+        .send(
+            Method::PUT,
+            &format!("{location}?digest={d}"),
+            &[("content-range", "1200-2999")],
+            Some(data[1000..].to_vec()),
+        )
+        .await;
+    assert_eq!(wrong_close.status(), 416);
+    assert_eq!(
+        registry
+            .send(Method::HEAD, &format!("/v2/team/app/blobs/{d}"), &[], None)
+            .await
+            .status(),
+        404
+    );
+    let status = registry.send(Method::GET, &location, &[], None).await;
+    assert_eq!(
+        status.headers()["range"],
+        "0-999",
+        "nothing appended by the refused requests"
+    );
+    let close = registry
+        .send(
+            Method::PUT,
+            &format!("{location}?digest={d}"),
+            &[("content-range", "1000-2999")],
+            Some(data[1000..].to_vec()),
+        )
+        .await;
+    assert_eq!(close.status(), 201);
+}

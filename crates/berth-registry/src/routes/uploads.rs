@@ -143,41 +143,67 @@ pub async fn start_upload(
     Ok(session_response(StatusCode::ACCEPTED, name, id, 0))
 }
 
-/// `Content-Range: <start>-<end>`; the start must be the current size.
-fn content_range_start(req: &HttpRequest) -> Result<Option<i64>, RegistryError> {
-    let Some(raw) = req
-        .headers()
-        .get("content-range")
-        .and_then(|v| v.to_str().ok())
-    else {
-        return Ok(None);
-    };
-    let spec = raw
-        .trim()
-        .trim_start_matches("bytes")
-        .trim_start_matches([' ', '=']);
-    let start = spec
-        .split_once('-')
-        .and_then(|(start, _)| start.trim().parse::<i64>().ok())
-        .ok_or_else(|| {
-            RegistryError::oci(
-                ErrorCode::BlobUploadInvalid,
-                format!("invalid Content-Range {raw:?}"),
-            )
-        })?;
-    Ok(Some(start))
+/// The start of a `Content-Range: <start>-<end>` header, `Some(None)` when
+/// the header is there but malformed.
+fn content_range_start(req: &HttpRequest) -> Option<Option<i64>> {
+    let raw = req.headers().get("content-range")?;
+    let start = raw.to_str().ok().and_then(|raw| {
+        let spec = raw
+            .trim()
+            .trim_start_matches("bytes")
+            .trim_start_matches([' ', '=']);
+        let (start, end) = spec.split_once('-')?;
+        let (start, end) = (
+            start.trim().parse::<i64>().ok()?,
+            end.trim().parse::<i64>().ok()?,
+        );
+        (start <= end).then_some(start)
+    });
+    Some(start)
 }
 
-fn out_of_order(size: i64) -> RegistryError {
-    RegistryError::Oci(
+/// A chunk that does not continue the upload exactly where it stands
+/// (malformed range, overlap or gap) gets 416 with the upload's true range,
+/// and nothing is appended.
+fn range_mismatch(
+    req: &HttpRequest,
+    upload: &uploads::UploadRow,
+    name: &RepositoryName,
+) -> Option<HttpResponse> {
+    let start = content_range_start(req)?;
+    if start == Some(upload.size) {
+        return None;
+    }
+    let error = RegistryError::Oci(
         ApiError::new(
             ErrorCode::BlobUploadInvalid,
             format!(
-                "chunk out of order: the upload has {size} bytes; send the chunk that starts there"
+                "chunk does not continue the upload: it has {} bytes; send the chunk that starts there",
+                upload.size
             ),
         )
         .with_status(StatusCode::RANGE_NOT_SATISFIABLE),
-    )
+    );
+    let mut response = actix_web::ResponseError::error_response(&error);
+    let range = if upload.size > 0 {
+        format!("0-{}", upload.size - 1)
+    } else {
+        "0-0".to_owned()
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&range) {
+        headers.insert(
+            actix_web::http::header::HeaderName::from_static("range"),
+            value,
+        );
+    }
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&format!(
+        "/v2/{name}/blobs/uploads/{}",
+        upload.id
+    )) {
+        headers.insert(actix_web::http::header::LOCATION, value);
+    }
+    Some(response)
 }
 
 async fn append(
@@ -214,25 +240,8 @@ pub async fn patch_upload(
         .await?
         .ok_or_else(|| upload_unknown(id))?;
     drop(conn);
-    if content_range_start(req)?.is_some_and(|start| start != upload.size) {
-        let mut response = actix_web::ResponseError::error_response(&out_of_order(upload.size));
-        let range = if upload.size > 0 {
-            format!("0-{}", upload.size - 1)
-        } else {
-            "0-0".to_owned()
-        };
-        response.headers_mut().insert(
-            actix_web::http::header::HeaderName::from_static("range"),
-            actix_web::http::header::HeaderValue::from_str(&range).expect("ascii"),
-        );
-        response.headers_mut().insert(
-            actix_web::http::header::LOCATION,
-            actix_web::http::header::HeaderValue::from_str(&format!(
-                "/v2/{name}/blobs/uploads/{id}"
-            ))
-            .expect("ascii"),
-        );
-        return Ok(response);
+    if let Some(refusal) = range_mismatch(req, &upload, name) {
+        return Ok(refusal);
     }
     let size = append(registry, &upload, payload).await?;
     Ok(session_response(StatusCode::ACCEPTED, name, id, size))
@@ -256,6 +265,9 @@ pub async fn put_upload(
         .await?
         .ok_or_else(|| upload_unknown(id))?;
     drop(conn);
+    if let Some(refusal) = range_mismatch(req, &upload, name) {
+        return Ok(refusal);
+    }
     let declared_empty = req
         .headers()
         .get("content-length")
