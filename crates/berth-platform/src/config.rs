@@ -46,6 +46,8 @@ pub struct Config {
     pub upload_ttl: Duration,
     /// Whether `/v2` accepts DELETE of manifests, tags and blobs.
     pub registry_delete: bool,
+    /// The largest blob one upload may carry, across all its chunks.
+    pub max_blob_bytes: u64,
 }
 
 /// Settings of users, robots and registry tokens.
@@ -330,6 +332,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     ("storage_redirect", "true or false"),
     ("registry_delete", "true or false"),
+    (
+        "max_blob_bytes",
+        "a whole number of bytes from 1024 to 1099511627776",
+    ),
 ];
 
 /// Where a configuration value came from, for error messages.
@@ -621,6 +627,9 @@ impl Config {
                 .parse("services", |s| s.parse().ok())?
                 .unwrap_or(Services::ALL),
             registry_delete: l.parse("registry_delete", parse_bool)?.unwrap_or(true),
+            max_blob_bytes: l
+                .parse("max_blob_bytes", |s| parse_bounded(s, 1024, 1 << 40))?
+                .unwrap_or(64 << 30),
             upload_ttl: Duration::from_secs(
                 l.parse("upload_ttl_secs", |s| parse_bounded(s, 60, 2_592_000))?
                     .unwrap_or(86_400),

@@ -1148,3 +1148,77 @@ async fn chunks_that_overlap_leave_gaps_or_carry_malformed_ranges_get_416_and_ap
         .await;
     assert_eq!(close.status(), 201);
 }
+
+#[tokio::test]
+async fn blobs_over_the_size_limit_are_refused_declared_or_streamed() {
+    let app = TestApp::builder()
+        .setting("BERTH_MAX_BLOB_BYTES", "65536")
+        .spawn()
+        .await
+        .unwrap();
+    app.wait_ready().await;
+    app.new_project(&app.admin(), "team", false).await;
+    let token = app
+        .admin()
+        .registry_token(&["repository:team/app:pull,push"])
+        .await;
+    let registry = Registry {
+        app: &app,
+        token: token.clone(),
+    };
+    let big = vec![1u8; 100_000];
+    let d = digest(&big);
+
+    let declared = registry
+        .send(
+            Method::POST,
+            &format!("/v2/team/app/blobs/uploads/?digest={d}"),
+            &[],
+            Some(big.clone()),
+        )
+        .await;
+    assert_eq!(declared.status(), 413);
+    assert_eq!(error_code(declared).await, "SIZE_INVALID");
+
+    let streamed = app
+        .client
+        .post(app.url(&format!("/v2/team/app/blobs/uploads/?digest={d}")))
+        .bearer_auth(&token)
+        .body(reqwest::Body::wrap_stream(futures::stream::iter(
+            big.chunks(10_000)
+                .map(|c| Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(c)))
+                .collect::<Vec<_>>(),
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(streamed.status(), 400);
+    assert_eq!(
+        registry
+            .send(Method::HEAD, &format!("/v2/team/app/blobs/{d}"), &[], None)
+            .await
+            .status(),
+        404
+    );
+
+    // Across chunks of a session too.
+    let start = registry
+        .send(Method::POST, "/v2/team/app/blobs/uploads/", &[], None)
+        .await;
+    let location = start.headers()["location"].to_str().unwrap().to_owned();
+    let first = registry
+        .send(Method::PATCH, &location, &[], Some(big[..40_000].to_vec()))
+        .await;
+    assert_eq!(first.status(), 202);
+    let second = registry
+        .send(
+            Method::PATCH,
+            &location,
+            &[],
+            Some(big[40_000..80_000].to_vec()),
+        )
+        .await;
+    assert_eq!(second.status(), 413);
+    let status = registry.send(Method::GET, &location, &[], None).await;
+    assert_eq!(status.headers()["range"], "0-39999");
+}

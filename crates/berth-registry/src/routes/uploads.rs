@@ -28,8 +28,35 @@ fn digest_param(req: &HttpRequest) -> Result<Option<Digest>, RegistryError> {
         .transpose()
 }
 
+/// Refuses a body whose declared length would take the blob past `room`
+/// bytes, before reading any of it.
+fn check_declared_size(req: &HttpRequest, room: u64, limit: u64) -> Result<(), RegistryError> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > room) {
+        return Err(too_large(limit));
+    }
+    Ok(())
+}
+
+fn too_large(limit: u64) -> RegistryError {
+    RegistryError::Oci(
+        ApiError::new(
+            ErrorCode::SizeInvalid,
+            format!("the blob exceeds the limit of {limit} bytes"),
+        )
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE),
+    )
+}
+
+/// The request body as a `Send` stream that fails once more than `room`
+/// bytes arrive, so an undeclared (chunked) body is bounded too.
 fn body_stream(
     payload: web::Payload,
+    room: u64,
 ) -> impl futures::Stream<Item = Result<bytes::Bytes, String>> + Send {
     // actix's payload is not Send; forwarding through a channel lets the
     // storage layer run it on any thread.
@@ -37,8 +64,18 @@ fn body_stream(
     actix_web::rt::spawn(async move {
         let mut payload = payload;
         let mut tx = tx;
+        let mut received = 0u64;
         while let Some(chunk) = payload.next().await {
-            let item = chunk.map_err(|e| e.to_string());
+            let item = chunk.map_err(|e| e.to_string()).and_then(|bytes| {
+                received += bytes.len() as u64;
+                if received > room {
+                    Err(format!(
+                        "the blob exceeds the size limit ({room} bytes were left)"
+                    ))
+                } else {
+                    Ok(bytes)
+                }
+            });
             let failed = item.is_err();
             if futures::SinkExt::send(&mut tx, item).await.is_err() || failed {
                 break;
@@ -128,9 +165,11 @@ pub async fn start_upload(
     }
 
     if let Some(digest) = digest_param(req)? {
+        let limit = registry.platform().config().max_blob_bytes;
+        check_declared_size(req, limit, limit)?;
         let size = registry
             .blobs
-            .write_verified(&digest, body_stream(payload))
+            .write_verified(&digest, body_stream(payload, limit))
             .await?;
         commit_blob(registry, name, &digest, size).await?;
         return Ok(created(name, &digest));
@@ -208,13 +247,17 @@ fn range_mismatch(
 
 async fn append(
     registry: &Registry,
+    req: &HttpRequest,
     upload: &uploads::UploadRow,
     payload: web::Payload,
 ) -> Result<i64, RegistryError> {
     let index = upload.chunks as u32;
+    let limit = registry.platform().config().max_blob_bytes;
+    let room = limit.saturating_sub(upload.size as u64);
+    check_declared_size(req, room, limit)?;
     let written = registry
         .blobs
-        .write_chunk(upload.id, index, body_stream(payload))
+        .write_chunk(upload.id, index, body_stream(payload, room))
         .await?;
     let mut conn = registry.auth.db().acquire().await?;
     if !uploads::record_chunk(&mut conn, upload.id, upload.size, written as i64).await? {
@@ -243,7 +286,7 @@ pub async fn patch_upload(
     if let Some(refusal) = range_mismatch(req, &upload, name) {
         return Ok(refusal);
     }
-    let size = append(registry, &upload, payload).await?;
+    let size = append(registry, req, &upload, payload).await?;
     Ok(session_response(StatusCode::ACCEPTED, name, id, size))
 }
 
@@ -274,7 +317,7 @@ pub async fn put_upload(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim() == "0");
     if !declared_empty {
-        upload.size = append(registry, &upload, payload).await?;
+        upload.size = append(registry, req, &upload, payload).await?;
         upload.chunks += 1;
     }
     let assembled = registry
