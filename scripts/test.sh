@@ -12,6 +12,8 @@ ensure_redis
 
 # Real registry clients for the end-to-end tests.
 command -v skopeo >/dev/null || apt_install skopeo
+# openssl makes the TLS certificates and signing keys of the process tests.
+command -v openssl >/dev/null || apt_install openssl
 
 ensure_role berth_test berth_test CREATEDB
 export BERTH_TEST_DATABASE_URL=${BERTH_TEST_DATABASE_URL:-postgres://berth_test:berth_test@$PG_HOST:$PG_PORT/postgres}
