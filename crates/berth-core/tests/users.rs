@@ -407,3 +407,29 @@ async fn changed_hash_parameters_rehash_a_password_at_its_next_sign_in() {
         200
     );
 }
+
+#[tokio::test]
+async fn malformed_query_path_and_form_input_get_harbors_error_envelope() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/v2.0/users?page=abc",
+        "/api/v2.0/users/abc",
+        "/api/v2.0/projects?public=maybe",
+    ] {
+        let response = app.admin().get(path).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        assert_eq!(body["errors"][0]["code"], "BAD_REQUEST", "{path}");
+    }
+    let form = app
+        .client
+        .post(app.url("/service/token"))
+        .header("content-type", "text/plain")
+        .body("grant_type=password")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), 400);
+    let body: serde_json::Value = form.json().await.unwrap_or_default();
+    assert_eq!(body["errors"][0]["code"], "BAD_REQUEST");
+}

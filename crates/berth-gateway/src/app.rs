@@ -30,13 +30,19 @@ pub fn build(
         .limit(limits.api_bytes as usize)
         .error_handler(fallback::json_error);
 
-    let form = web::FormConfig::default().limit(limits.api_bytes as usize);
+    let form = web::FormConfig::default()
+        .limit(limits.api_bytes as usize)
+        .error_handler(fallback::form_error);
+    let query = web::QueryConfig::default().error_handler(fallback::query_error);
+    let path = web::PathConfig::default().error_handler(fallback::path_error);
 
     App::new()
         .app_data(web::Data::new(platform))
         .app_data(web::Data::new(auth))
         .app_data(web::Data::new(pulls))
         .app_data(form)
+        .app_data(query)
+        .app_data(path)
         .app_data(web::Data::new(limits))
         // Registered last, runs first: every later layer (and every log
         // line) sees the request id.

@@ -55,7 +55,8 @@ pub async fn default_service(
 }
 
 /// Used by the API scopes so a JSON body that fails to parse or is too long
-/// answers in Harbor's envelope instead of actix's plain text.
+/// answers in Harbor's envelope instead of actix's plain text. The query,
+/// path and form handlers below do the same for the other extractors.
 pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError;
     let api = match &err {
@@ -87,4 +88,39 @@ mod tests {
         assert_eq!(family("/c/login"), Family::Api);
         assert_eq!(family("/projects/1"), Family::Console);
     }
+}
+
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::new(
+        ErrorCode::BadRequest,
+        format!("invalid query parameters: {err}"),
+    )
+    .into()
+}
+
+pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::new(
+        ErrorCode::BadRequest,
+        format!("invalid path parameter: {err}"),
+    )
+    .into()
+}
+
+pub fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError;
+    let api = match &err {
+        UrlencodedError::Overflow { limit, .. } => ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("request body exceeds the limit of {limit} bytes"),
+        ),
+        UrlencodedError::ContentType => ApiError::new(
+            ErrorCode::BadRequest,
+            "expected Content-Type: application/x-www-form-urlencoded",
+        ),
+        _ => ApiError::new(ErrorCode::BadRequest, format!("invalid form body: {err}")),
+    };
+    api.into()
 }
