@@ -74,22 +74,6 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -
     api.into()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_pick_their_error_vocabulary() {
-        assert_eq!(family("/v2"), Family::Registry);
-        assert_eq!(family("/v2/library/x/manifests/latest"), Family::Registry);
-        assert_eq!(family("/v20"), Family::Console);
-        assert_eq!(family("/api/v2.0/projects"), Family::Api);
-        assert_eq!(family("/service/token"), Family::Api);
-        assert_eq!(family("/c/login"), Family::Api);
-        assert_eq!(family("/projects/1"), Family::Console);
-    }
-}
-
 pub fn query_error(
     err: actix_web::error::QueryPayloadError,
     _req: &HttpRequest,
@@ -123,4 +107,20 @@ pub fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) ->
         _ => ApiError::new(ErrorCode::BadRequest, format!("invalid form body: {err}")),
     };
     api.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_pick_their_error_vocabulary() {
+        assert_eq!(family("/v2"), Family::Registry);
+        assert_eq!(family("/v2/library/x/manifests/latest"), Family::Registry);
+        assert_eq!(family("/v20"), Family::Console);
+        assert_eq!(family("/api/v2.0/projects"), Family::Api);
+        assert_eq!(family("/service/token"), Family::Api);
+        assert_eq!(family("/c/login"), Family::Api);
+        assert_eq!(family("/projects/1"), Family::Console);
+    }
 }
