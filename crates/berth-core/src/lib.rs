@@ -5,6 +5,7 @@
 
 mod openapi;
 mod paging;
+mod query;
 mod routes;
 mod views;
 

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::Actor;
 use crate::paging::{self, PageQuery};
+use crate::query;
 use crate::views;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -193,23 +194,13 @@ fn parse_sort(sort: Option<&str>) -> Result<ProjectSort, Failure> {
 }
 
 /// `name=~x`, `public=true` and `owner=u` from Harbor's `q`.
-fn filter_from_q(query: &ListProjectsQuery) -> Result<ProjectFilter, Failure> {
+fn filter_from_q(list: &ListProjectsQuery) -> Result<ProjectFilter, Failure> {
     let mut filter = ProjectFilter {
-        name: query.name.clone(),
-        public: query.public,
-        owner: query.owner.clone(),
+        name: list.name.clone(),
+        public: list.public,
+        owner: list.owner.clone(),
     };
-    for part in query
-        .q
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|p| !p.is_empty())
-    {
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| bad_request(format!("invalid query {part:?}: expected key=value")))?;
-        let value = value.strip_prefix('~').unwrap_or(value);
+    for (key, value) in query::terms(list.q.as_deref())? {
         match key {
             "name" => filter.name = Some(value.to_owned()),
             "owner" => filter.owner = Some(value.to_owned()),
@@ -220,11 +211,7 @@ fn filter_from_q(query: &ListProjectsQuery) -> Result<ProjectFilter, Failure> {
                         .map_err(|_| bad_request("public must be true or false"))?,
                 )
             }
-            other => {
-                return Err(bad_request(format!(
-                    "projects cannot be filtered by {other:?}"
-                )));
-            }
+            other => return Err(query::unknown_key("projects", other)),
         }
     }
     Ok(filter)

@@ -16,6 +16,7 @@ use sqlx::PgConnection;
 
 use super::Actor;
 use crate::paging::{self, PageQuery};
+use crate::query;
 use crate::views;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -244,10 +245,7 @@ async fn robot_for(
 /// Harbor's `q=Level=project,ProjectID=3`.
 fn scope_from_q(q: Option<&str>) -> Result<(Option<String>, Option<i64>), Failure> {
     let (mut level, mut project) = (None, None);
-    for part in q.unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| bad_request(format!("invalid query {part:?}: expected key=value")))?;
+    for (key, value) in query::terms(q)? {
         match key {
             "Level" | "level" => level = Some(value.to_owned()),
             "ProjectID" | "project_id" => {
@@ -257,11 +255,7 @@ fn scope_from_q(q: Option<&str>) -> Result<(Option<String>, Option<i64>), Failur
                         .map_err(|_| bad_request("ProjectID must be a number"))?,
                 );
             }
-            other => {
-                return Err(bad_request(format!(
-                    "robots cannot be filtered by {other:?}"
-                )));
-            }
+            other => return Err(query::unknown_key("robots", other)),
         }
     }
     Ok((level, project))

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{Actor, is_unique_violation};
 use crate::paging::{self, PageQuery};
+use crate::query;
 use crate::views;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -181,24 +182,14 @@ pub struct ListUsersQuery {
     email: Option<String>,
 }
 
-/// Reads `username=~x,email=~y` (or exact `=`) from Harbor's `q`.
+/// Reads `username=~x,email=~y` from Harbor's `q`.
 fn filters_from_q(q: Option<&str>) -> Result<(Option<String>, Option<String>), Failure> {
     let (mut username, mut email) = (None, None);
-    for part in q.unwrap_or_default().split(',').filter(|p| !p.is_empty()) {
-        let (key, value) = part.split_once('=').ok_or_else(|| {
-            bad_request(format!(
-                "invalid query {part:?}: expected key=value or key=~value"
-            ))
-        })?;
-        let value = value.strip_prefix('~').unwrap_or(value).to_owned();
+    for (key, value) in query::terms(q)? {
         match key {
-            "username" => username = Some(value),
-            "email" => email = Some(value),
-            other => {
-                return Err(bad_request(format!(
-                    "users cannot be filtered by {other:?}"
-                )));
-            }
+            "username" => username = Some(value.to_owned()),
+            "email" => email = Some(value.to_owned()),
+            other => return Err(query::unknown_key("users", other)),
         }
     }
     Ok((username, email))

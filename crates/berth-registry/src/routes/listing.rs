@@ -7,7 +7,7 @@ use berth_http::ErrorCode;
 use berth_types::{Digest, RepositoryName};
 use serde_json::json;
 
-use super::{Registry, registry_response};
+use super::{Registry, query_param, registry_response};
 use crate::access::{Need, authorize};
 use crate::challenge::{bearer_claims, challenge};
 use crate::domain::manifest::OCI_INDEX;
@@ -15,12 +15,6 @@ use crate::error::{RegistryError, Reply};
 use crate::store::{artifacts, repositories};
 
 const MAX_PAGE: i64 = 1000;
-
-fn query_param(req: &HttpRequest, key: &str) -> Option<String> {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
 
 /// `n` (0 to 1000; absent means 1000) and `last`.
 fn paging(req: &HttpRequest) -> Result<(i64, Option<String>), RegistryError> {

@@ -191,3 +191,10 @@ pub(crate) async fn project_of(
             )
         })
 }
+
+/// One query parameter, decoded.
+pub(crate) fn query_param(req: &HttpRequest, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}

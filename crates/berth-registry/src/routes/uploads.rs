@@ -8,16 +8,10 @@ use berth_http::{ApiError, ErrorCode};
 use berth_types::{Digest, RepositoryName};
 use futures::StreamExt;
 
-use super::{Registry, project_of, registry_response};
+use super::{Registry, project_of, query_param, registry_response};
 use crate::access::{Need, authorize, may_pull};
 use crate::error::{RegistryError, Reply};
 use crate::store::{blobs, repositories, uploads};
-
-fn query_param(req: &HttpRequest, key: &str) -> Option<String> {
-    url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
 
 fn digest_param(req: &HttpRequest) -> Result<Option<Digest>, RegistryError> {
     query_param(req, "digest")
