@@ -56,16 +56,18 @@ pub async fn locked_for(redis: &Redis, name: &str, address: Option<&str>) -> Opt
             return None;
         }
     };
-    let mut longest = None;
+    // Every sign-in asks this, so all subjects go in one round trip.
+    let mut pipe = redis::pipe();
     for subject in subjects(name, address) {
-        let ttl: Result<i64, _> = conn.ttl(subject.key(redis, "locked")).await;
-        match ttl {
-            Ok(seconds) if seconds > 0 => longest = longest.max(Some(seconds as u64)),
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = %err, "sign-in throttling unavailable"),
+        pipe.ttl(subject.key(redis, "locked"));
+    }
+    match pipe.query_async::<Vec<i64>>(&mut conn).await {
+        Ok(ttls) => ttls.into_iter().filter(|t| *t > 0).max().map(|t| t as u64),
+        Err(err) => {
+            tracing::warn!(error = %err, "sign-in throttling unavailable");
+            None
         }
     }
-    longest
 }
 
 /// Counts a failure; returns what became locked by it.
