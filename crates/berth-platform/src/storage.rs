@@ -27,6 +27,8 @@ pub enum StorageError {
     Open(#[source] object_store::Error),
     #[error("storage probe failed: {0}")]
     Probe(#[source] object_store::Error),
+    #[error("cannot presign a URL: {0}")]
+    Sign(#[source] object_store::Error),
 }
 
 /// A shared handle to the configured object store.
@@ -122,7 +124,7 @@ impl Storage {
             .signed_url(Method::GET, &full, ttl)
             .await
             .map(Some)
-            .map_err(StorageError::Probe)
+            .map_err(StorageError::Sign)
     }
 
     pub fn store(&self) -> &Arc<dyn ObjectStore> {

@@ -1222,3 +1222,18 @@ async fn blobs_over_the_size_limit_are_refused_declared_or_streamed() {
     let status = registry.send(Method::GET, &location, &[], None).await;
     assert_eq!(status.headers()["range"], "0-39999");
 }
+
+#[tokio::test]
+async fn methods_a_route_does_not_define_get_405() {
+    let (app, token) = setup(Backend::Filesystem).await;
+    let registry = Registry { app: &app, token };
+    for (method, path) in [
+        (Method::POST, "/v2/"),
+        (Method::PUT, "/v2/team/app/tags/list"),
+        (Method::PATCH, "/v2/team/app/manifests/v1"),
+    ] {
+        let response = registry.send(method.clone(), path, &[], None).await;
+        assert_eq!(response.status(), 405, "{method} {path}");
+        assert_eq!(error_code(response).await, "UNSUPPORTED");
+    }
+}

@@ -50,10 +50,7 @@ fn registry(auth: &Auth, pulls: &PullLog) -> Registry {
 /// challenge, which is how `docker login` discovers the token service.
 async fn base(req: HttpRequest, auth: web::Data<Auth>) -> Reply {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        return Err(RegistryError::oci(
-            ErrorCode::Unsupported,
-            "only GET and HEAD are defined on /v2/",
-        ));
+        return Err(method_not_allowed(&req));
     }
     match bearer_claims(&auth, &req).await? {
         Some(_) => Ok(HttpResponse::Ok()
@@ -82,10 +79,14 @@ fn path_error(err: PathError) -> RegistryError {
     RegistryError::oci(code, err.to_string())
 }
 
+/// A known path with a method the spec does not define on it: 405.
 fn method_not_allowed(req: &HttpRequest) -> RegistryError {
-    RegistryError::oci(
-        ErrorCode::Unsupported,
-        format!("{} is not supported on {}", req.method(), req.path()),
+    RegistryError::Oci(
+        berth_http::ApiError::new(
+            ErrorCode::Unsupported,
+            format!("{} is not supported on {}", req.method(), req.path()),
+        )
+        .with_status(actix_web::http::StatusCode::METHOD_NOT_ALLOWED),
     )
 }
 
