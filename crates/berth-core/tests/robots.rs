@@ -196,6 +196,17 @@ async fn refresh_disable_expiry_and_deletion_cut_a_robot_off_at_once() {
         .send()
         .await
         .unwrap();
+    let malformed = owner
+        .request(reqwest::Method::PATCH, &path)
+        .json(&json!({"secret": 12}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        malformed.status(),
+        400,
+        "a malformed body is not taken as a request to generate"
+    );
     assert_eq!(weak.status(), 400);
     let refreshed = owner
         .request(reqwest::Method::PATCH, &path)

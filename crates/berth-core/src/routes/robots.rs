@@ -420,9 +420,17 @@ pub(crate) async fn refresh_robot_secret(
     auth: web::Data<Auth>,
     principal: Principal,
     path: web::Path<i64>,
-    body: Option<web::Json<RobotSec>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Failure> {
-    let requested = body.and_then(|b| b.into_inner().secret);
+    // An empty body asks for a generated secret; anything else must be a
+    // well-formed `RobotSec`, never silently ignored.
+    let requested = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        serde_json::from_slice::<RobotSec>(&body)
+            .map_err(|e| bad_request(format!("invalid body: {e}")))?
+            .secret
+    };
     let secret = choose_secret(requested.as_deref())?;
     let mut tx = auth.db().begin().await?;
     let (row, _) = robot_for(&mut tx, &principal, path.into_inner(), Action::Update).await?;
