@@ -47,7 +47,35 @@ impl TokenGrant {
     }
 }
 
+/// A reference to a principal that a registry token can carry, so a
+/// request made with the token can be judged with the holder's rights as
+/// they are now (the catalog lists only what its holder may pull).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Holder {
+    Anonymous,
+    User {
+        id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<i64>,
+    },
+    Robot {
+        id: i64,
+    },
+}
+
 impl Principal {
+    pub fn holder(&self) -> Holder {
+        match self {
+            Principal::Anonymous => Holder::Anonymous,
+            Principal::User { id, token, .. } => Holder::User {
+                id: *id,
+                token: token.as_ref().map(|t| t.id),
+            },
+            Principal::Robot { id, .. } => Holder::Robot { id: *id },
+        }
+    }
+
     /// The name written to the audit log.
     pub fn name(&self) -> &str {
         match self {

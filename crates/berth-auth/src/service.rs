@@ -8,6 +8,7 @@ use tokio::sync::OnceCell;
 use crate::Principal;
 use crate::domain::password::{self, HashParams, Verified};
 use crate::domain::pat;
+use crate::principal::Holder;
 use crate::store::audit::{AuditEntry, insert_audit};
 use crate::store::{robots, tokens, users};
 use crate::token::TokenKeys;
@@ -163,12 +164,7 @@ impl Auth {
                     );
                 }
                 lockout::record_success(redis, username).await;
-                Ok(Principal::User {
-                    id: user.id,
-                    username: user.username,
-                    sysadmin: user.sysadmin,
-                    token: None,
-                })
+                Ok(user_principal(user, None))
             }
             _ => Err(self
                 .login_failed(
@@ -180,6 +176,45 @@ impl Auth {
                 )
                 .await),
         }
+    }
+
+    /// The principal a token's holder claim names, with the rights they
+    /// hold now: a deleted or disabled account, or a revoked or expired
+    /// access token, is anonymous.
+    pub async fn principal_of(&self, holder: &Holder) -> Result<Principal, Failure> {
+        let mut conn = self.db().acquire().await?;
+        let now = chrono::Utc::now();
+        Ok(match *holder {
+            Holder::Anonymous => Principal::Anonymous,
+            Holder::User { id, token } => {
+                let grant = match token {
+                    None => None,
+                    Some(token_id) => match tokens::find_token(&mut conn, token_id).await? {
+                        Some(row)
+                            if row.user_id == id && row.expires_at.is_none_or(|at| at > now) =>
+                        {
+                            Some(row)
+                        }
+                        _ => return Ok(Principal::Anonymous),
+                    },
+                };
+                match users::find_user(&mut conn, id).await? {
+                    Some(user) => user_principal(user, grant.as_ref()),
+                    None => Principal::Anonymous,
+                }
+            }
+            Holder::Robot { id } => match robots::find_robot(&mut conn, id).await? {
+                Some(robot) if !robot.disabled && !robot.is_expired(now) => {
+                    let full_name = format!(
+                        "{}{}",
+                        self.inner.platform.config().identity.robot_name_prefix,
+                        robot.name
+                    );
+                    robot_principal(robot, full_name)
+                }
+                _ => Principal::Anonymous,
+            },
+        })
     }
 
     /// The user behind a console session cookie. A stale or unknown session
@@ -211,12 +246,7 @@ impl Auth {
         if !safe_method {
             session::check_csrf(&stored, csrf)?;
         }
-        Ok(Principal::User {
-            id: user.id,
-            username: user.username,
-            sysadmin: user.sysadmin,
-            token: None,
-        })
+        Ok(user_principal(user, None))
     }
 
     /// Audits a failed sign-in, counts it towards a lockout (auditing any
@@ -306,16 +336,7 @@ impl Auth {
             (Some(row), Some(user)) => {
                 tokens::touch(conn, row.id).await?;
                 lockout::record_success(self.inner.platform.redis(), username).await;
-                Ok(Principal::User {
-                    id: user.id,
-                    username: user.username,
-                    sysadmin: user.sysadmin,
-                    token: Some(Arc::new(crate::principal::TokenGrant {
-                        id: row.id,
-                        projects: row.projects.as_ref().map(|p| p.0.clone()),
-                        permissions: row.permissions.as_ref().map(|p| p.0.clone()),
-                    })),
-                })
+                Ok(user_principal(user, Some(row)))
             }
             _ => Err(self
                 .login_failed(
@@ -370,12 +391,7 @@ impl Auth {
                     robots::update_secret_hash_only(conn, robot.id, &fresh).await?;
                 }
                 lockout::record_success(self.inner.platform.redis(), full_name).await;
-                Ok(Principal::Robot {
-                    id: robot.id,
-                    name: full_name.to_owned(),
-                    project_id: robot.project_id,
-                    permissions: std::sync::Arc::new(robot.permissions.0),
-                })
+                Ok(robot_principal(robot, full_name.to_owned()))
             }
             (_, reason) => Err(self
                 .login_failed(
@@ -387,5 +403,29 @@ impl Auth {
                 )
                 .await),
         }
+    }
+}
+
+fn user_principal(user: users::UserRow, token: Option<&tokens::TokenRow>) -> Principal {
+    Principal::User {
+        id: user.id,
+        username: user.username,
+        sysadmin: user.sysadmin,
+        token: token.map(|row| {
+            Arc::new(crate::principal::TokenGrant {
+                id: row.id,
+                projects: row.projects.as_ref().map(|p| p.0.clone()),
+                permissions: row.permissions.as_ref().map(|p| p.0.clone()),
+            })
+        }),
+    }
+}
+
+fn robot_principal(robot: robots::RobotRow, full_name: String) -> Principal {
+    Principal::Robot {
+        id: robot.id,
+        name: full_name,
+        project_id: robot.project_id,
+        permissions: Arc::new(robot.permissions.0),
     }
 }

@@ -40,6 +40,9 @@ pub struct Claims {
     /// name has a new id, so old tokens do not reach it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub projects: BTreeMap<String, i64>,
+    /// Our private claim on catalog tokens: who holds the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder: Option<crate::principal::Holder>,
 }
 
 impl Claims {
@@ -209,6 +212,7 @@ impl TokenKeys {
         subject: &str,
         access: Vec<AccessEntry>,
         projects: BTreeMap<String, i64>,
+        holder: Option<crate::principal::Holder>,
         now: i64,
     ) -> Result<(String, Claims), Failure> {
         let claims = Claims {
@@ -221,6 +225,7 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().to_string(),
             access,
             projects,
+            holder,
         };
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
@@ -315,7 +320,7 @@ mod tests {
     fn issued_tokens_verify_and_carry_what_was_granted() {
         let keys = keys();
         let (token, claims) = keys
-            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .issue("alice", pull("library/app"), BTreeMap::new(), None, now())
             .unwrap();
         let verified = keys.verify(&token).unwrap();
         assert_eq!(verified, claims);
@@ -328,14 +333,14 @@ mod tests {
         let ours = keys();
         let theirs = keys();
         let (_, claims) = ours
-            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .issue("alice", pull("library/app"), BTreeMap::new(), None, now())
             .unwrap();
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(ours.kid.clone());
         let forged = jsonwebtoken::encode(&header, &claims, &theirs.signing).unwrap();
         assert!(matches!(ours.verify(&forged), Err(TokenError::Invalid(_))));
         let (foreign, _) = theirs
-            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .issue("alice", pull("library/app"), BTreeMap::new(), None, now())
             .unwrap();
         assert_eq!(ours.verify(&foreign), Err(TokenError::UnknownKey));
     }
@@ -344,7 +349,7 @@ mod tests {
     fn alg_none_and_hmac_tokens_are_refused() {
         let keys = keys();
         let (token, _) = keys
-            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .issue("alice", pull("library/app"), BTreeMap::new(), None, now())
             .unwrap();
         let payload = token.split('.').nth(1).unwrap();
         for alg in ["none", "HS256", "RS256"] {
@@ -360,7 +365,7 @@ mod tests {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(keys.kid.clone());
         let (_, claims) = keys
-            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .issue("alice", pull("library/app"), BTreeMap::new(), None, now())
             .unwrap();
         let forged = jsonwebtoken::encode(&header, &claims, &hs_key).unwrap();
         assert!(keys.verify(&forged).is_err());
@@ -371,7 +376,7 @@ mod tests {
         let ours = keys();
         let attacker = keys();
         let (_, claims) = ours
-            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .issue("alice", pull("library/app"), BTreeMap::new(), None, now())
             .unwrap();
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(ours.kid.clone());
@@ -384,7 +389,7 @@ mod tests {
     fn validity_window_and_audience_are_enforced() {
         let keys = keys();
         let (_, good) = keys
-            .issue("alice", pull("library/app"), BTreeMap::new(), now())
+            .issue("alice", pull("library/app"), BTreeMap::new(), None, now())
             .unwrap();
         let cases = [
             (

@@ -2,6 +2,7 @@
 //! tokens verify with the keys every replica shares.
 
 use berth_auth::domain::scope::AccessEntry;
+use berth_auth::principal::Holder;
 use berth_auth::token::{Claims, TokenKeys};
 use berth_testkit::{Caller, TestApp, USER_PASSWORD};
 use serde_json::Value;
@@ -123,12 +124,27 @@ async fn never_more_than_asked_and_unknown_types_get_nothing() {
 }
 
 #[tokio::test]
-async fn the_catalog_is_for_administrators_only() {
+async fn catalog_tokens_name_their_holder() {
     let world = World::new().await;
-    let (_, body) = token(&world.app.admin(), &["registry:catalog:*"]).await;
-    assert_eq!(actions(&claims(&world.app, &body).await, "catalog"), ["*"]);
     let (_, body) = token(&world.user("owner"), &["registry:catalog:*"]).await;
-    assert!(actions(&claims(&world.app, &body).await, "catalog").is_empty());
+    let granted = claims(&world.app, &body).await;
+    assert_eq!(actions(&granted, "catalog"), ["*"]);
+    assert!(
+        matches!(granted.holder, Some(Holder::User { token: None, .. })),
+        "{:?}",
+        granted.holder
+    );
+    let (_, body) = token(&world.app.anonymous(), &["registry:catalog:*"]).await;
+    assert_eq!(
+        claims(&world.app, &body).await.holder,
+        Some(Holder::Anonymous)
+    );
+    let (_, body) = token(&world.user("owner"), &BOTH).await;
+    assert_eq!(
+        claims(&world.app, &body).await.holder,
+        None,
+        "only catalog tokens carry it"
+    );
 }
 
 #[tokio::test]

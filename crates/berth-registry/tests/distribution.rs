@@ -735,25 +735,106 @@ async fn requests_without_the_right_token_get_the_challenge_with_the_scope_they_
         .await;
     assert_eq!(elsewhere.status(), 403);
 
-    // The catalog is for administrators.
+    // A token without the catalog scope cannot list it.
     let catalog = registry.send(Method::GET, "/v2/_catalog", &[], None).await;
     assert_eq!(catalog.status(), 403);
-    let admin_token = app
-        .admin()
-        .registry_token(&["registry:catalog:*", "repository:team/app:pull,push"])
-        .await;
-    let admin = Registry {
+    assert!(
+        catalog.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .contains(r#"scope="registry:catalog:*""#)
+    );
+}
+
+#[tokio::test]
+async fn the_catalog_lists_only_what_the_caller_may_pull() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    app.new_project(&admin, "open", true).await;
+    let shared = app.new_project(&admin, "shared", false).await;
+    app.new_project(&admin, "hidden", false).await;
+    let repos = ["hidden/c", "hidden/tools/d", "open/a", "shared/b"];
+    let mut scopes: Vec<String> = repos
+        .iter()
+        .map(|r| format!("repository:{r}:pull,push"))
+        .collect();
+    scopes.push("registry:catalog:*".into());
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let pusher = Registry {
         app: &app,
-        token: admin_token,
+        token: admin.registry_token(&scopes).await,
     };
-    admin.push_blob("team/app", b"x").await;
-    let listed: Value = admin
-        .send(Method::GET, "/v2/_catalog?n=10", &[], None)
+    for repo in repos {
+        pusher.push_blob(repo, repo.as_bytes()).await;
+    }
+    let (alice, alice_id) = app.new_user("alice").await;
+    let membership = app.add_member(shared, alice_id, 3).await;
+    let robot: Value = admin
+        .post_json(
+            "/api/v2.0/robots",
+            &json!({
+                "name": "lister", "level": "system", "duration": -1,
+                "permissions": [{"kind": "project", "namespace": "hidden", "access": [
+                    {"resource": "repository", "action": "pull", "repository": "tools/*"}
+                ]}],
+            }),
+        )
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(listed, json!({"repositories": ["team/app"]}));
+    let robot = app.caller(
+        robot["name"].as_str().unwrap(),
+        robot["secret"].as_str().unwrap(),
+    );
+
+    async fn list(app: &TestApp, token: String, query: &str) -> (Value, Option<String>) {
+        let registry = Registry { app, token };
+        let response = registry
+            .send(Method::GET, &format!("/v2/_catalog{query}"), &[], None)
+            .await;
+        assert_eq!(response.status(), 200);
+        let link = response
+            .headers()
+            .get("link")
+            .map(|l| l.to_str().unwrap().to_owned());
+        (response.json().await.unwrap(), link)
+    }
+    let catalog = ["registry:catalog:*"];
+    let everything = list(&app, admin.registry_token(&catalog).await, "").await.0;
+    assert_eq!(everything["repositories"], json!(repos));
+    let member = list(&app, alice.registry_token(&catalog).await, "").await.0;
+    assert_eq!(member["repositories"], json!(["open/a", "shared/b"]));
+    let anonymous = list(&app, app.anonymous().registry_token(&catalog).await, "")
+        .await
+        .0;
+    assert_eq!(anonymous["repositories"], json!(["open/a"]));
+    let narrowed = list(&app, robot.registry_token(&catalog).await, "").await.0;
+    assert_eq!(
+        narrowed["repositories"],
+        json!(["hidden/tools/d", "open/a"]),
+        "a robot sees its pattern's repositories and public ones"
+    );
+
+    // Pages hold n visible names, skipping the hidden ones between them.
+    let token = alice.registry_token(&catalog).await;
+    let (first, link) = list(&app, token.clone(), "?n=1").await;
+    assert_eq!(first["repositories"], json!(["open/a"]));
+    assert_eq!(
+        link.as_deref(),
+        Some(r#"</v2/_catalog?n=1&last=open%2Fa>; rel="next""#)
+    );
+    let (second, link) = list(&app, token.clone(), "?n=1&last=open%2Fa").await;
+    assert_eq!(second["repositories"], json!(["shared/b"]));
+    assert_eq!(link, None);
+
+    // Rights are read when the catalog is listed, not when the token was issued.
+    let removed = admin
+        .delete(&format!("/api/v2.0/projects/{shared}/members/{membership}"))
+        .await;
+    assert!(removed.status().is_success(), "{}", removed.status());
+    let after = list(&app, token, "").await.0;
+    assert_eq!(after["repositories"], json!(["open/a"]));
 }
 
 /// Every case runs against both blob backends.

@@ -225,8 +225,9 @@ impl TestApp {
         location_id(&response)
     }
 
-    /// Adds a user to a project with a role id, as `admin`.
-    pub async fn add_member(&self, project_id: i64, user_id: i64, role_id: i64) {
+    /// Adds a user to a project with a role id, as `admin`; returns the
+    /// member id.
+    pub async fn add_member(&self, project_id: i64, user_id: i64, role_id: i64) -> i64 {
         let response = self
             .admin()
             .post_json(
@@ -239,6 +240,7 @@ impl TestApp {
             201,
             "adding member {user_id} to {project_id}"
         );
+        location_id(&response)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -81,14 +81,12 @@ async fn grant(
                     actions: granted,
                 }
             }
+            // Everyone may list the catalog; the registry shows each holder
+            // only the repositories they may pull.
             RequestedScope::Catalog => AccessEntry {
                 resource_type: "registry".into(),
                 name: "catalog".into(),
-                actions: if principal.is_sysadmin() {
-                    vec!["*".into()]
-                } else {
-                    Vec::new()
-                },
+                actions: vec!["*".into()],
             },
             RequestedScope::Other {
                 resource_type,
@@ -112,7 +110,12 @@ async fn respond(
     let Granted { access, projects } = grant(auth, &principal, &scopes).await?;
     let keys = auth.token_keys().await?;
     let now = chrono::Utc::now();
-    let (token, claims) = keys.issue(principal.name(), access, projects, now.timestamp())?;
+    let holder = access
+        .iter()
+        .any(|a| a.resource_type == "registry" && a.name == "catalog")
+        .then(|| principal.holder());
+    let (token, claims) =
+        keys.issue(principal.name(), access, projects, holder, now.timestamp())?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({

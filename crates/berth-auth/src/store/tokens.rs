@@ -69,6 +69,17 @@ pub async fn find_by_lookup(
     .await
 }
 
+pub async fn find_token(conn: &mut PgConnection, id: i64) -> Result<Option<TokenRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM personal_tokens WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
 pub async fn list_tokens(
     conn: &mut PgConnection,
     user_id: i64,

@@ -12,7 +12,13 @@ use crate::access::{Need, authorize};
 use crate::challenge::{bearer_claims, challenge};
 use crate::domain::manifest::OCI_INDEX;
 use crate::error::{RegistryError, Reply};
+use crate::store::repositories::Candidates;
 use crate::store::{artifacts, repositories};
+use berth_auth::authz::{ProjectRef, project_access};
+use berth_auth::{Principal, ProjectAccess};
+use berth_http::Failure;
+use berth_types::{Action, Resource};
+use std::collections::HashMap;
 
 const MAX_PAGE: i64 = 1000;
 
@@ -115,28 +121,76 @@ pub async fn list_referrers(
     ))
 }
 
-/// The catalog lists every repository, so it is for tokens carrying
-/// `registry:catalog:*` (administrators).
+/// The catalog lists the repositories its holder may pull: everything for
+/// administrators, public and member projects for users, a robot's grants.
+/// Any token carrying `registry:catalog:*` may ask; the holder's rights are
+/// read now, not when the token was issued.
 pub async fn catalog(registry: &Registry, req: &HttpRequest) -> Reply {
     let claims = bearer_claims(&registry.auth, req).await?;
-    let allowed = claims.as_ref().is_some_and(|c| {
-        c.access.iter().any(|a| {
+    let holder = claims.as_ref().and_then(|c| {
+        let listed = c.access.iter().any(|a| {
             a.resource_type == "registry"
                 && a.name == "catalog"
                 && a.actions.iter().any(|x| x == "*")
-        })
+        });
+        listed.then(|| c.holder.clone()).flatten()
     });
-    if !allowed {
+    let Some(holder) = holder else {
         return Err(RegistryError::Denied {
             challenge: challenge(&registry.auth, Some("registry:catalog:*")),
             authenticated: claims.is_some_and(|c| c.sub != "anonymous"),
-            message: "the catalog is available to administrators".into(),
+            message: "listing the catalog needs a token for registry:catalog:*".into(),
         });
-    }
+    };
     let (n, last) = paging(req)?;
+    let principal = registry.auth.principal_of(&holder).await?;
     let mut conn = registry.auth.db().acquire().await?;
-    let mut names = repositories::list_repository_names(&mut conn, last.as_deref(), n + 1).await?;
-    let more = names.len() as i64 > n;
+    let candidates = match &principal {
+        p if p.is_sysadmin() => Candidates::All,
+        // A system robot's grants may name any project.
+        Principal::Robot { .. } => Candidates::All,
+        p => Candidates::VisibleTo {
+            user_id: p.user_id(),
+        },
+    };
+    let wanted = n as usize + 1;
+    let batch = (n + 1).max(100);
+    let mut access: HashMap<i64, Option<ProjectAccess>> = HashMap::new();
+    let mut names = Vec::with_capacity(wanted.min(1024));
+    let mut cursor = last;
+    'pages: loop {
+        let page =
+            repositories::list_catalog(&mut conn, candidates, cursor.as_deref(), batch).await?;
+        let exhausted = (page.len() as i64) < batch;
+        for entry in page {
+            if !access.contains_key(&entry.project_id) {
+                let resolved =
+                    match project_access(&mut conn, &principal, ProjectRef::Id(entry.project_id))
+                        .await
+                    {
+                        Ok(found) => Some(found),
+                        Err(Failure::Client(_)) => None,
+                        Err(other) => return Err(other.into()),
+                    };
+                access.insert(entry.project_id, resolved);
+            }
+            let path = entry.name.split_once('/').map_or("", |(_, path)| path);
+            let pullable = access[&entry.project_id]
+                .as_ref()
+                .is_some_and(|a| a.allows_repository(path, Resource::Repository, Action::Pull));
+            cursor = Some(entry.name.clone());
+            if pullable {
+                names.push(entry.name);
+                if names.len() == wanted {
+                    break 'pages;
+                }
+            }
+        }
+        if exhausted {
+            break;
+        }
+    }
+    let more = names.len() > n as usize;
     names.truncate(n as usize);
     let mut response = registry_response(StatusCode::OK);
     if more && let Some(last) = names.last() {

@@ -38,16 +38,43 @@ pub async fn project_has_repositories(
         .await
 }
 
-/// Repository names in byte order after `last`, at most `limit`.
-pub async fn list_repository_names(
+/// Which repositories a catalog page starts from, before each project's
+/// rules are applied.
+#[derive(Debug, Clone, Copy)]
+pub enum Candidates {
+    All,
+    /// Public projects and those the user is a member of.
+    VisibleTo {
+        user_id: Option<i64>,
+    },
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct CatalogEntry {
+    pub name: String,
+    pub project_id: i64,
+}
+
+/// Repositories in byte order of name after `last`, at most `limit`.
+pub async fn list_catalog(
     conn: &mut PgConnection,
+    candidates: Candidates,
     last: Option<&str>,
     limit: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT name FROM repositories WHERE ($1::text IS NULL OR name COLLATE \"C\" > $1 COLLATE \"C\")
-         ORDER BY name COLLATE \"C\" LIMIT $2",
+) -> Result<Vec<CatalogEntry>, sqlx::Error> {
+    let (all, user_id) = match candidates {
+        Candidates::All => (true, None),
+        Candidates::VisibleTo { user_id } => (false, user_id),
+    };
+    sqlx::query_as(
+        "SELECT r.name, r.project_id FROM repositories r JOIN projects p ON p.id = r.project_id
+         WHERE ($1 OR p.public
+                OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = p.id AND m.user_id = $2))
+           AND ($3::text IS NULL OR r.name COLLATE \"C\" > $3 COLLATE \"C\")
+         ORDER BY r.name COLLATE \"C\" LIMIT $4",
     )
+    .bind(all)
+    .bind(user_id)
     .bind(last)
     .bind(limit)
     .fetch_all(conn)
