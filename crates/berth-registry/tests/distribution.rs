@@ -1318,3 +1318,107 @@ async fn methods_a_route_does_not_define_get_405() {
         assert_eq!(error_code(response).await, "UNSUPPORTED");
     }
 }
+
+#[tokio::test]
+async fn manifests_are_served_only_in_a_media_type_the_client_accepts() {
+    let (app, token) = setup(Backend::Filesystem).await;
+    let registry = Registry { app: &app, token };
+    const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+    const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+    let config = br#"{"architecture":"amd64","os":"linux"}"#;
+    let config_digest = registry.push_blob("team/app", config).await;
+    let layer_digest = registry.push_blob("team/app", b"docker layer").await;
+    let docker_image = |arch: &str| {
+        json!({
+            "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": config_digest, "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "digest": layer_digest, "size": 12}],
+            "annotations": {"arch": arch},
+        })
+    };
+    let mut entries = Vec::new();
+    for arch in ["arm64", "amd64"] {
+        let body = docker_image(arch);
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let pushed = registry
+            .push_manifest("team/app", &digest(&bytes), DOCKER_MANIFEST, &body)
+            .await;
+        assert_eq!(pushed.status(), 201);
+        entries.push(
+            json!({"mediaType": DOCKER_MANIFEST, "digest": digest(&bytes), "size": bytes.len(),
+                            "platform": {"architecture": arch, "os": "linux"}}),
+        );
+    }
+    let list = json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": entries});
+    assert_eq!(
+        registry
+            .push_manifest("team/app", "multi", DOCKER_LIST, &list)
+            .await
+            .status(),
+        201
+    );
+    let oci = registry.image("team/app", "oci").await;
+    assert_eq!(
+        registry
+            .push_manifest("team/app", "oci", OCI_MANIFEST, &oci)
+            .await
+            .status(),
+        201
+    );
+
+    let get = |reference: &'static str, accept: &'static str| {
+        let registry = &registry;
+        async move {
+            registry
+                .send(
+                    Method::GET,
+                    &format!("/v2/team/app/manifests/{reference}"),
+                    &[("accept", accept)],
+                    None,
+                )
+                .await
+        }
+    };
+    // What the client lists, a wildcard, or several types with parameters.
+    for accept in [
+        DOCKER_LIST,
+        "*/*",
+        "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json;q=0.5",
+    ] {
+        let response = get("multi", accept).await;
+        assert_eq!(response.status(), 200, "{accept}");
+        assert_eq!(response.headers()["content-type"], DOCKER_LIST);
+    }
+    // A client that cannot read lists gets the linux/amd64 entry.
+    let response = get("multi", DOCKER_MANIFEST).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], DOCKER_MANIFEST);
+    assert_eq!(
+        response.headers()["docker-content-digest"],
+        entries[1]["digest"].as_str().unwrap()
+    );
+    let served: Value = response.json().await.unwrap();
+    assert_eq!(served["annotations"]["arch"], "amd64");
+    // A type the client does not take is refused, HEAD as GET, with a reason.
+    let refused = get("oci", DOCKER_MANIFEST).await;
+    assert_eq!(refused.status(), 404);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "MANIFEST_UNKNOWN");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Accept"),
+        "{body}"
+    );
+    let head = registry
+        .send(
+            Method::HEAD,
+            "/v2/team/app/manifests/oci",
+            &[("accept", DOCKER_MANIFEST)],
+            None,
+        )
+        .await;
+    assert_eq!(head.status(), 404);
+    assert_eq!(get("oci", OCI_MANIFEST).await.status(), 200);
+}

@@ -26,6 +26,17 @@ pub struct Descriptor {
     pub artifact_type: Option<String>,
     #[serde(default)]
     pub annotations: Option<serde_json::Map<String, serde_json::Value>>,
+    /// On an index's entries: what the child manifest runs on.
+    #[serde(default)]
+    pub platform: Option<Platform>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Platform {
+    pub architecture: String,
+    pub os: String,
+    #[serde(default)]
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

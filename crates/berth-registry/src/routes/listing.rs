@@ -19,6 +19,7 @@ use berth_auth::{Principal, ProjectAccess};
 use berth_http::Failure;
 use berth_types::{Action, Resource};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 const MAX_PAGE: i64 = 1000;
 
@@ -163,7 +164,7 @@ pub async fn catalog(registry: &Registry, req: &HttpRequest) -> Reply {
             repositories::list_catalog(&mut conn, candidates, cursor.as_deref(), batch).await?;
         let exhausted = (page.len() as i64) < batch;
         for entry in page {
-            if !access.contains_key(&entry.project_id) {
+            if let Entry::Vacant(vacant) = access.entry(entry.project_id) {
                 let resolved =
                     match project_access(&mut conn, &principal, ProjectRef::Id(entry.project_id))
                         .await
@@ -172,7 +173,7 @@ pub async fn catalog(registry: &Registry, req: &HttpRequest) -> Reply {
                         Err(Failure::Client(_)) => None,
                         Err(other) => return Err(other.into()),
                     };
-                access.insert(entry.project_id, resolved);
+                vacant.insert(resolved);
             }
             let path = entry.name.split_once('/').map_or("", |(_, path)| path);
             let pullable = access[&entry.project_id]

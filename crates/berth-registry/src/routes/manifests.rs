@@ -1,17 +1,18 @@
 //! `PUT`/`GET`/`HEAD`/`DELETE /v2/<name>/manifests/<reference>`.
 
 use actix_web::http::StatusCode;
+use actix_web::http::header::ACCEPT;
 use actix_web::{HttpRequest, HttpResponse, web};
 use berth_auth::store::audit::{AuditEntry, insert_audit};
 use berth_auth::token::Claims;
-use berth_http::{ApiError, ErrorCode};
+use berth_http::{ApiError, ErrorCode, Failure};
 use berth_storage::digest_of;
 use berth_types::{Digest, DigestAlgorithm, Reference, RepositoryName};
 use futures::StreamExt;
 
 use super::{Registry, project_of, registry_response};
 use crate::access::{Need, authorize};
-use crate::domain::manifest;
+use crate::domain::{manifest, negotiation};
 use crate::error::{RegistryError, Reply};
 use crate::store::artifacts::{self, ArtifactRow, NewArtifact};
 use crate::store::{blobs, repositories};
@@ -191,6 +192,56 @@ async fn find(
     })
 }
 
+fn stored_digest(artifact: &ArtifactRow) -> Result<Digest, RegistryError> {
+    artifact
+        .digest
+        .parse()
+        .map_err(|e: berth_types::DigestError| RegistryError::Fault(Failure::internal(e)))
+}
+
+/// The manifest to answer with, given what the client's `Accept` takes.
+async fn negotiate(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    reference: &Reference,
+    found: ArtifactRow,
+) -> Result<(ArtifactRow, Digest), RegistryError> {
+    let digest = stored_digest(&found)?;
+    let accepted = negotiation::accepted(
+        req.headers()
+            .get_all(ACCEPT)
+            .filter_map(|value| value.to_str().ok()),
+    );
+    if negotiation::acceptable(&accepted, &found.media_type) {
+        return Ok((found, digest));
+    }
+    let not_acceptable = || {
+        RegistryError::oci(
+            ErrorCode::ManifestUnknown,
+            format!(
+                "manifest {reference} in {name} is {}, which the request's Accept header does not list",
+                found.media_type
+            ),
+        )
+    };
+    if !negotiation::is_index(&found.media_type) {
+        return Err(not_acceptable());
+    }
+    let body = registry.blobs.get_bytes(&digest).await?;
+    let index = manifest::parse(Some(&found.media_type), &body)
+        .map_err(|e| RegistryError::Fault(Failure::internal(e)))?;
+    let Some(entry) = negotiation::substitute(&accepted, index.children()) else {
+        return Err(not_acceptable());
+    };
+    let mut conn = registry.auth.db().acquire().await?;
+    let child = artifacts::find_by_digest(&mut conn, name.as_str(), &entry.digest.to_string())
+        .await?
+        .ok_or_else(not_acceptable)?;
+    let child_digest = stored_digest(&child)?;
+    Ok((child, child_digest))
+}
+
 pub async fn get_manifest(
     registry: &Registry,
     req: &HttpRequest,
@@ -198,13 +249,8 @@ pub async fn get_manifest(
     reference: &Reference,
 ) -> Reply {
     let claims = authorize(&registry.auth, req, name, Need::Pull).await?;
-    let artifact = find(registry, name, reference).await?;
-    let digest: Digest = artifact
-        .digest
-        .parse()
-        .map_err(|e: berth_types::DigestError| {
-            RegistryError::Fault(berth_http::Failure::internal(e))
-        })?;
+    let found = find(registry, name, reference).await?;
+    let (artifact, digest) = negotiate(registry, req, name, reference, found).await?;
     let etag = format!("\"{digest}\"");
     let not_modified = req
         .headers()
