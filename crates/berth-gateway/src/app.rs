@@ -8,6 +8,7 @@ use berth_auth::Auth;
 use berth_platform::Platform;
 use berth_platform::config::Service;
 
+use crate::middleware::body_idle::{BodyIdleTimeout, body_idle};
 use crate::middleware::{body_limit::body_limit, observe::observe, request_id::request_id};
 use crate::routes::{fallback, health, metrics};
 
@@ -25,6 +26,7 @@ pub fn build(
     >,
 > {
     let limits = platform.config().limits;
+    let body_idle_timeout = BodyIdleTimeout(platform.config().body_idle_timeout);
     let services = platform.config().services;
     let api_json = web::JsonConfig::default()
         .limit(limits.api_bytes as usize)
@@ -44,8 +46,10 @@ pub fn build(
         .app_data(query)
         .app_data(path)
         .app_data(web::Data::new(limits))
+        .app_data(web::Data::new(body_idle_timeout))
         // Registered last, runs first: every later layer (and every log
         // line) sees the request id.
+        .wrap(from_fn(body_idle))
         .wrap(from_fn(body_limit))
         .wrap(from_fn(observe))
         .wrap(from_fn(request_id))

@@ -74,7 +74,8 @@ impl Application {
         let server = HttpServer::new(move || {
             app::build(factory_platform.clone(), auth.clone(), pulls.clone())
         })
-        .shutdown_timeout(config.shutdown_timeout.as_secs());
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
+        .client_request_timeout(config.header_timeout);
         let bind_error = |source| StartupError::Bind {
             addr: local.to_string(),
             source,

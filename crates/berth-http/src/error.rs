@@ -37,6 +37,8 @@ pub enum ErrorCode {
     RateLimited,
     Internal,
     ServiceUnavailable,
+    /// Storage has no room left (ENOSPC or a quota on the filesystem).
+    InsufficientStorage,
 }
 
 impl ErrorCode {
@@ -68,6 +70,7 @@ impl ErrorCode {
             Self::RateLimited => "TOO_MANY_REQUEST",
             Self::Internal => "UNKNOWN",
             Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::InsufficientStorage => "INSUFFICIENT_STORAGE",
         }
     }
 
@@ -98,6 +101,7 @@ impl ErrorCode {
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InsufficientStorage => StatusCode::INSUFFICIENT_STORAGE,
         }
     }
 }

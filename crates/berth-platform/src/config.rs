@@ -38,6 +38,12 @@ pub struct Config {
     pub log_format: LogFormat,
     pub tls: Option<TlsConfig>,
     pub shutdown_timeout: Duration,
+    /// A client must finish sending request headers within this time.
+    pub header_timeout: Duration,
+    /// A request body that delivers nothing for this long is abandoned, so
+    /// a stalled or trickling client cannot hold a connection and an
+    /// upload forever.
+    pub body_idle_timeout: Duration,
     pub health_timeout: Duration,
     pub limits: BodyLimits,
     pub services: Services,
@@ -278,6 +284,14 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "shutdown_timeout_secs",
         "a whole number of seconds from 0 to 3600",
+    ),
+    (
+        "header_timeout_ms",
+        "a whole number of milliseconds from 100 to 600000",
+    ),
+    (
+        "body_idle_timeout_secs",
+        "a whole number of seconds from 1 to 3600",
     ),
     (
         "health_timeout_ms",
@@ -612,6 +626,14 @@ impl Config {
             shutdown_timeout: Duration::from_secs(
                 l.parse("shutdown_timeout_secs", |s| parse_bounded(s, 0, 3600))?
                     .unwrap_or(30),
+            ),
+            header_timeout: Duration::from_millis(
+                l.parse("header_timeout_ms", |s| parse_bounded(s, 100, 600_000))?
+                    .unwrap_or(10_000),
+            ),
+            body_idle_timeout: Duration::from_secs(
+                l.parse("body_idle_timeout_secs", |s| parse_bounded(s, 1, 3600))?
+                    .unwrap_or(60),
             ),
             health_timeout: Duration::from_millis(
                 l.parse("health_timeout_ms", |s| parse_bounded(s, 10, 60_000))?

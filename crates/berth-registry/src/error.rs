@@ -74,6 +74,13 @@ impl From<StorageError> for RegistryError {
             StorageError::Body(_) => {
                 RegistryError::oci(ErrorCode::BlobUploadInvalid, err.to_string())
             }
+            StorageError::Full(ref cause) => {
+                tracing::error!(error = %cause, "blob storage is full");
+                RegistryError::oci(
+                    ErrorCode::InsufficientStorage,
+                    "the registry's storage is full; try again once space has been freed",
+                )
+            }
             StorageError::Backend(_) => RegistryError::Fault(Failure::Unavailable(err.to_string())),
         }
     }

@@ -30,8 +30,39 @@ pub enum StorageError {
     RangeNotSatisfiable { start: u64, end: u64, size: u64 },
     #[error("reading the request body failed: {0}")]
     Body(String),
+    /// The filesystem (or a quota on it) has no room: the client can retry
+    /// once an operator has freed space.
+    #[error("storage is full: {0}")]
+    Full(object_store::Error),
     #[error("object store: {0}")]
-    Backend(#[from] object_store::Error),
+    Backend(object_store::Error),
+}
+
+impl From<object_store::Error> for StorageError {
+    fn from(err: object_store::Error) -> Self {
+        if is_out_of_space(&err) {
+            StorageError::Full(err)
+        } else {
+            StorageError::Backend(err)
+        }
+    }
+}
+
+/// ENOSPC or EDQUOT anywhere in the error's chain of causes.
+fn is_out_of_space(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(cause) = current {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+        {
+            return true;
+        }
+        current = cause.source();
+    }
+    false
 }
 
 enum Hasher {
