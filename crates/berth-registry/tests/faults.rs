@@ -159,3 +159,106 @@ async fn without_redis_the_registry_keeps_pushing_and_pulling() {
         .unwrap();
     assert_eq!(pulled.bytes().await.unwrap().as_ref(), data.as_slice());
 }
+
+/// Sends raw bytes, then reads whatever the server answers until it closes
+/// the connection (or `limit` passes, which fails the test).
+async fn raw_exchange(
+    port: u16,
+    opening: &[u8],
+    stall: std::time::Duration,
+    limit: std::time::Duration,
+) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    stream.write_all(opening).await.unwrap();
+    tokio::time::sleep(stall).await;
+    let mut answer = Vec::new();
+    tokio::time::timeout(limit, stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes a stalled connection")
+        .ok();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn slow_headers_and_stalled_bodies_are_cut_off_and_the_upload_resumes() {
+    let app = TestApp::builder()
+        .setting("BERTH_HEADER_TIMEOUT_MS", "500")
+        .setting("BERTH_BODY_IDLE_TIMEOUT_SECS", "1")
+        .spawn()
+        .await
+        .unwrap();
+    app.wait_ready().await;
+    let second = std::time::Duration::from_secs(1);
+
+    // Headers that never finish.
+    let answer = raw_exchange(
+        app.port,
+        b"GET /v2/ HTTP/1.1\r\nHost: berth\r\nX-Slow: ",
+        second * 2,
+        second * 5,
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+
+    // A chunk that announces 100 kB, sends 1 kB, then stalls.
+    app.new_project(&app.admin(), "team", false).await;
+    let token = app
+        .admin()
+        .registry_token(&["repository:team/app:pull,push"])
+        .await;
+    let session = app
+        .client
+        .post(app.url("/v2/team/app/blobs/uploads/"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(session.status(), 202);
+    let location = session.headers()["location"].to_str().unwrap().to_owned();
+    let mut opening = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: berth\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Range: 0-99999\r\n\
+         Content-Length: 100000\r\n\r\n"
+    )
+    .into_bytes();
+    opening.extend_from_slice(&[7u8; 1000]);
+    let answer = raw_exchange(app.port, &opening, second * 3, second * 5).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    assert!(answer.contains("no request body received"), "{answer:?}");
+
+    // Nothing was appended, and the upload carries on from the start.
+    let status = app
+        .client
+        .get(app.url(&location))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 204);
+    assert_eq!(status.headers()["range"], "0-0");
+    let data = vec![7u8; 100_000];
+    let chunk = app
+        .client
+        .patch(app.url(&location))
+        .bearer_auth(&token)
+        .header("content-range", "0-99999")
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chunk.status(), 202);
+    let digest = format!("sha256:{}", {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&data))
+    });
+    let separator = if location.contains('?') { '&' } else { '?' };
+    let done = app
+        .client
+        .put(app.url(&format!("{location}{separator}digest={digest}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 201);
+}
