@@ -262,3 +262,126 @@ async fn slow_headers_and_stalled_bodies_are_cut_off_and_the_upload_resumes() {
         .unwrap();
     assert_eq!(done.status(), 201);
 }
+
+#[tokio::test]
+async fn a_database_restart_inside_the_manifest_transaction_is_a_503_and_the_retry_is_whole() {
+    let app = TestApp::spawn().await;
+    app.wait_ready().await;
+    app.new_project(&app.admin(), "team", false).await;
+    let token = app
+        .admin()
+        .registry_token(&["repository:team/app:pull,push"])
+        .await;
+    let push_blob = |data: &'static [u8]| {
+        let (app, token) = (&app, &token);
+        async move {
+            let digest = format!("sha256:{}", {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(data))
+            });
+            let pushed = app
+                .client
+                .post(app.url(&format!("/v2/team/app/blobs/uploads/?digest={digest}")))
+                .bearer_auth(token)
+                .body(data)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(pushed.status(), 201);
+            digest
+        }
+    };
+    let config = push_blob(br#"{"architecture":"amd64","os":"linux"}"#).await;
+    let layer = push_blob(b"a layer").await;
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 37},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": 7}],
+    }))
+    .unwrap();
+    let put = || {
+        app.client
+            .put(app.url("/v2/team/app/manifests/v1"))
+            .bearer_auth(&token)
+            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+            .body(manifest.clone())
+            .send()
+    };
+
+    // Hold the tag table so the push stops inside its transaction, then
+    // kill every server connection, as a database restart does.
+    let pool = app.database().pool().await.unwrap();
+    let mut blocker = pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE tags IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *blocker)
+        .await
+        .unwrap();
+    let pending = tokio::spawn(put());
+    let blocker_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut *blocker)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the push never reached the tag"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> $1",
+    )
+    .bind(blocker_pid)
+    .execute(&pool)
+    .await
+    .unwrap();
+    blocker.rollback().await.unwrap();
+    let interrupted = pending.await.unwrap().unwrap();
+    assert_eq!(interrupted.status(), 503);
+    let body: serde_json::Value = interrupted.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "SERVICE_UNAVAILABLE");
+    let half_written: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM artifacts), (SELECT count(*) FROM tags)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(half_written, (0, 0), "nothing of the push was committed");
+
+    // The client's retry succeeds and leaves exactly one artifact and tag.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let retried = loop {
+        let response = put().await.unwrap();
+        if response.status() != 503 || std::time::Instant::now() > deadline {
+            break response;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(retried.status(), 201);
+    let whole: (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM artifacts), (SELECT count(*) FROM tags)")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(whole, (1, 1));
+    let pulled = app
+        .client
+        .get(app.url("/v2/team/app/manifests/v1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pulled.bytes().await.unwrap().as_ref(), manifest.as_slice());
+}
