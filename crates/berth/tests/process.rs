@@ -647,3 +647,258 @@ async fn a_configured_token_key_must_be_an_ec_p256_key_and_is_used_by_every_repl
         .unwrap();
     assert_eq!(verified.status(), 200);
 }
+
+/// Every file under `root`, recursively.
+fn files_under(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+fn pseudo_random_bytes(len: usize, seed: u32) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i ^ seed).wrapping_mul(2_654_435_761).to_be_bytes()[1])
+        .collect()
+}
+
+fn sha256_digest(data: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(data)))
+}
+
+/// Pushes that keep the server writing blobs until it is killed: a large
+/// blob streamed slowly (multipart path), a stream of small ones (single
+/// writes and renames) and a chunked upload (staged chunks, assembly).
+fn start_writing(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    round: u32,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let large = {
+        let (client, token) = (client.clone(), token.to_owned());
+        let data = pseudo_random_bytes(24 << 20, round);
+        let url = format!(
+            "{base}/v2/team/app/blobs/uploads/?digest={}",
+            sha256_digest(&data)
+        );
+        tokio::spawn(async move {
+            let pieces: Vec<Result<Vec<u8>, std::io::Error>> =
+                data.chunks(256 << 10).map(|c| Ok(c.to_vec())).collect();
+            let slow = futures::StreamExt::then(futures::stream::iter(pieces), |piece| async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                piece
+            });
+            let _ = client
+                .post(url)
+                .bearer_auth(token)
+                .header("content-length", (24u64 << 20).to_string())
+                .body(reqwest::Body::wrap_stream(slow))
+                .send()
+                .await;
+        })
+    };
+    let small = {
+        let (client, token, base) = (client.clone(), token.to_owned(), base.to_owned());
+        tokio::spawn(async move {
+            for i in 0.. {
+                let data = pseudo_random_bytes(64 << 10, round * 10_000 + i);
+                let url = format!(
+                    "{base}/v2/team/app/blobs/uploads/?digest={}",
+                    sha256_digest(&data)
+                );
+                if client
+                    .post(url)
+                    .bearer_auth(&token)
+                    .body(data)
+                    .send()
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        })
+    };
+    let chunked = {
+        let (client, token, base) = (client.clone(), token.to_owned(), base.to_owned());
+        tokio::spawn(async move {
+            for attempt in 0.. {
+                let data = pseudo_random_bytes(12 << 20, round * 10_000 + 5_000 + attempt);
+                let Ok(session) = client
+                    .post(format!("{base}/v2/team/app/blobs/uploads/"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                let location = session.headers()["location"].to_str().unwrap().to_owned();
+                for (index, chunk) in data.chunks(4 << 20).enumerate() {
+                    let start = index * (4 << 20);
+                    let range = format!("{start}-{}", start + chunk.len() - 1);
+                    let patched = client
+                        .patch(format!("{base}{location}"))
+                        .bearer_auth(&token)
+                        .header("content-range", range)
+                        .body(chunk.to_vec())
+                        .send()
+                        .await;
+                    if patched.is_err() {
+                        return;
+                    }
+                }
+                let separator = if location.contains('?') { '&' } else { '?' };
+                let finished = client
+                    .put(format!(
+                        "{base}{location}{separator}digest={}",
+                        sha256_digest(&data)
+                    ))
+                    .bearer_auth(&token)
+                    .send()
+                    .await;
+                if finished.is_err() {
+                    return;
+                }
+            }
+        })
+    };
+    vec![large, small, chunked]
+}
+
+#[tokio::test]
+async fn kill_9_during_blob_writes_never_leaves_a_partial_blob_under_a_digest() {
+    let database = TestDatabase::migrated().await.unwrap();
+    let storage = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = [
+        ("BERTH_DATABASE_URL", database.url()),
+        ("BERTH_REDIS_URL", redis_url()),
+        ("BERTH_HTTP_ADDR", format!("127.0.0.1:{port}")),
+        ("BERTH_DATA_DIR", data.path().display().to_string()),
+        (
+            "BERTH_STORAGE_URL",
+            format!("file://{}", storage.path().display()),
+        ),
+        (
+            "BERTH_ADMIN_PASSWORD",
+            berth_testkit::ADMIN_PASSWORD.to_owned(),
+        ),
+        ("BERTH_LOG", "error".to_owned()),
+    ];
+    let start = || {
+        berth(&["serve"], &env)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("berth starts")
+    };
+    let client = reqwest::Client::new();
+    let ready = |client: &reqwest::Client| {
+        let url = format!("{base}/readyz");
+        let client = client.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !client
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                assert!(Instant::now() < deadline, "berth not ready in 30 s");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+
+    let mut child = start();
+    ready(&client).await;
+    let created = client
+        .post(format!("{base}/api/v2.0/projects"))
+        .basic_auth("admin", Some(berth_testkit::ADMIN_PASSWORD))
+        .json(&serde_json::json!({"project_name": "team"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let token: serde_json::Value = client
+        .get(format!(
+            "{base}/service/token?service=berth&scope=repository:team/app:pull,push"
+        ))
+        .basic_auth("admin", Some(berth_testkit::ADMIN_PASSWORD))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["token"].as_str().unwrap().to_owned();
+
+    for round in 0..8u32 {
+        let writers = start_writing(&client, &base, &token, round);
+        // A different moment in every round: mid-stream, mid-rename, mid-commit.
+        tokio::time::sleep(Duration::from_millis(60 + u64::from(round) * 97 % 500)).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        for writer in writers {
+            writer.abort();
+            let _ = writer.await;
+        }
+        child = start();
+        ready(&client).await;
+    }
+
+    // Scrub: every file under a digest's key holds exactly that digest's bytes.
+    let mut verified = 0;
+    for path in files_under(&storage.path().join("blobs")) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.contains('#') {
+            // A staging file the kill interrupted: never at a digest's key.
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(
+            sha256_digest(&bytes),
+            format!("sha256:{name}"),
+            "{} holds other bytes than its digest",
+            path.display()
+        );
+        verified += 1;
+    }
+    assert!(verified > 0, "the kills left nothing to check");
+
+    // Every blob the database knows is readable and whole.
+    let pool = database.pool().await.unwrap();
+    let known: Vec<String> = sqlx::query_scalar("SELECT digest FROM blobs")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(!known.is_empty());
+    for digest in known {
+        let pulled = client
+            .get(format!("{base}/v2/team/app/blobs/{digest}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pulled.status(), 200, "{digest}");
+        assert_eq!(sha256_digest(&pulled.bytes().await.unwrap()), digest);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
