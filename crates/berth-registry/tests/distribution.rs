@@ -1422,3 +1422,80 @@ async fn manifests_are_served_only_in_a_media_type_the_client_accepts() {
     assert_eq!(head.status(), 404);
     assert_eq!(get("oci", OCI_MANIFEST).await.status(), 200);
 }
+
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_ranged_pulls_with_aborts_get_their_bytes_and_leak_no_descriptors() {
+    let (app, token) = setup(Backend::Filesystem).await;
+    let registry = Registry {
+        app: &app,
+        token: token.clone(),
+    };
+    let blob: Vec<u8> = (0..(48u32 << 20))
+        .map(|i| i.wrapping_mul(2_654_435_761).to_be_bytes()[2])
+        .collect();
+    let d = registry.push_blob("team/app", &blob).await;
+    // A first wave fills the database pool, which stays open by design;
+    // the baseline is taken once its sockets have closed.
+    let url = app.url(&format!("/v2/team/app/blobs/{d}"));
+    let warm = reqwest::Client::new();
+    let wave = (0..200).map(|_| {
+        warm.get(&url)
+            .bearer_auth(&token)
+            .header("range", "bytes=0-0")
+            .send()
+    });
+    for response in futures::future::join_all(wave).await {
+        assert_eq!(response.unwrap().status(), 206);
+    }
+    drop(warm);
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let baseline = open_descriptors();
+
+    let load = reqwest::Client::new();
+    let pulls = (0..200u64).map(|i| {
+        let (load, url, token, blob) = (&load, &url, &token, &blob);
+        async move {
+            let start = (i * 7_919_993) % (blob.len() as u64 - 1);
+            let len = 1 + (i * 104_729) % (4 << 20);
+            let end = (start + len - 1).min(blob.len() as u64 - 1);
+            let mut response = load
+                .get(url)
+                .bearer_auth(token)
+                .header("range", format!("bytes={start}-{end}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 206);
+            if i % 4 == 0 {
+                // Walk away after the first piece.
+                let _ = response.chunk().await;
+                return;
+            }
+            let body = response.bytes().await.unwrap();
+            assert!(
+                body.as_ref() == &blob[start as usize..=end as usize],
+                "pull {i}: bytes {start}-{end} differ"
+            );
+        }
+    });
+    futures::future::join_all(pulls).await;
+    drop(load);
+
+    // Aborted responses release their files and sockets.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let open = open_descriptors();
+        if open <= baseline + 4 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{open} descriptors open, {baseline} before the pulls"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
