@@ -3,6 +3,7 @@
 //! authorise through `berth-auth`, call the store in one transaction with its
 //! audit record, and map the answer.
 
+mod filter;
 mod openapi;
 mod paging;
 mod query;

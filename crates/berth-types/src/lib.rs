@@ -8,6 +8,7 @@
 mod digest;
 mod names;
 pub mod password;
+pub mod query;
 mod rbac;
 
 pub use digest::{Digest, DigestAlgorithm, DigestError};

@@ -201,7 +201,7 @@ fn filter_from_q(list: &ListProjectsQuery) -> Result<ProjectFilter, Failure> {
         owner: list.owner.clone(),
     };
     for (key, value) in query::terms(list.q.as_deref())? {
-        match key {
+        match key.as_str() {
             "name" => filter.name = Some(value.to_owned()),
             "owner" => filter.owner = Some(value.to_owned()),
             "public" => {

@@ -246,7 +246,7 @@ async fn robot_for(
 fn scope_from_q(q: Option<&str>) -> Result<(Option<String>, Option<i64>), Failure> {
     let (mut level, mut project) = (None, None);
     for (key, value) in query::terms(q)? {
-        match key {
+        match key.as_str() {
             "Level" | "level" => level = Some(value.to_owned()),
             "ProjectID" | "project_id" => {
                 project = Some(

@@ -186,7 +186,7 @@ pub struct ListUsersQuery {
 fn filters_from_q(q: Option<&str>) -> Result<(Option<String>, Option<String>), Failure> {
     let (mut username, mut email) = (None, None);
     for (key, value) in query::terms(q)? {
-        match key {
+        match key.as_str() {
             "username" => username = Some(value.to_owned()),
             "email" => email = Some(value.to_owned()),
             other => return Err(query::unknown_key("users", other)),
