@@ -3,6 +3,7 @@
 //! are literals in this crate. Client values only ever travel as bind
 //! parameters, and client keys only select among the declared fragments.
 
+use berth_auth::store::contains_pattern;
 use berth_http::{ApiError, ErrorCode, Failure};
 use berth_types::query::{Matcher, QueryError, SortKey, Term, parse_query, parse_sort};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -133,21 +134,6 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// `value` as a `LIKE` pattern that matches it anywhere, with `%`, `_` and
-/// the escape character taken literally.
-pub fn contains_pattern(value: &str) -> String {
-    let mut pattern = String::with_capacity(value.len() + 2);
-    pattern.push('%');
-    for c in value.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 impl Filter {
     /// Parses `q` for a listing that accepts `fields`. Unknown keys and
     /// forms a key does not support are refused, naming the position.
@@ -205,22 +191,6 @@ impl Filter {
             });
         }
         Ok(Filter { clauses })
-    }
-
-    /// Adds a condition the listing imposes itself (a project, a caller's
-    /// visibility), in the same form as the client's.
-    pub fn require_text(&mut self, field: Field, value: impl Into<String>) {
-        self.clauses.push(Clause {
-            field,
-            condition: Condition::Equals(Value::Text(value.into())),
-        });
-    }
-
-    pub fn require_integer(&mut self, field: Field, value: i64) {
-        self.clauses.push(Clause {
-            field,
-            condition: Condition::Equals(Value::Integer(value)),
-        });
     }
 
     /// Appends ` AND <condition>` for every clause.
@@ -345,7 +315,7 @@ pub fn order_by(
     tiebreak: &'static str,
 ) -> Result<Vec<&'static str>, Failure> {
     let keys: Vec<SortKey> = match sort.filter(|s| !s.is_empty()) {
-        None => return Ok(vec![default, tiebreak]),
+        None => return Ok(vec![default, ", ", tiebreak]),
         Some(sort) => parse_sort(sort).map_err(query_error)?,
     };
     let mut parts = Vec::with_capacity(keys.len() * 2 + 1);
@@ -432,11 +402,6 @@ mod tests {
     }
 
     #[test]
-    fn like_patterns_take_wildcards_literally() {
-        assert_eq!(contains_pattern(r"a_b%c\d"), r"%a\_b\%c\\d%");
-    }
-
-    #[test]
     fn sort_keys_map_to_declared_orderings() {
         let allowed = [("name", "r.name"), ("creation_time", "r.creation_time")];
         assert_eq!(
@@ -450,6 +415,10 @@ mod tests {
                 ", ",
                 "r.id"
             ]
+        );
+        assert_eq!(
+            order_by(None, &allowed, "r.name DESC", "r.id").unwrap(),
+            ["r.name DESC", ", ", "r.id"]
         );
         assert!(order_by(Some("password"), &allowed, "r.name", "r.id").is_err());
         assert!(order_by(Some("name;drop"), &allowed, "r.name", "r.id").is_err());

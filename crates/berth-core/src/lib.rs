@@ -8,6 +8,7 @@ mod openapi;
 mod paging;
 mod query;
 mod routes;
+mod store;
 mod views;
 
 pub use openapi::ApiDoc;

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{members, permissions, projects, robots, tokens, users};
+use crate::routes::{members, permissions, projects, repositories, robots, tokens, users};
 use crate::views;
 
 struct Security;
@@ -65,6 +65,11 @@ impl Modify for Security {
         tokens::delete_access_token,
         permissions::get_permissions,
         permissions::get_current_user_permissions,
+        repositories::list_all_repositories,
+        repositories::list_repositories,
+        repositories::get_repository,
+        repositories::update_repository,
+        repositories::delete_repository,
     ),
     components(schemas(berth_http::ErrorBody, berth_http::ErrorEntry, views::PermissionSchema)),
     modifiers(&Security),

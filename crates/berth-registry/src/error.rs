@@ -25,6 +25,21 @@ impl RegistryError {
     pub fn oci(code: ErrorCode, message: impl Into<String>) -> Self {
         RegistryError::Oci(ApiError::new(code, message))
     }
+
+    /// A push that would take the project past its storage limit.
+    pub fn quota_exceeded(project: &str, limit: i64, used: i64, adding: i64) -> Self {
+        RegistryError::Oci(
+            ApiError::new(
+                ErrorCode::Denied,
+                format!(
+                    "quota exceeded in project {project}: adding {adding} bytes to the {used} bytes used would pass its limit of {limit} bytes"
+                ),
+            )
+            .with_detail(serde_json::json!({
+                "project": project, "limit": limit, "used": used, "adding": adding,
+            })),
+        )
+    }
 }
 
 impl std::fmt::Display for RegistryError {

@@ -2,7 +2,7 @@ use crate::TestApp;
 
 /// An HTTP client bound to one identity on a [`TestApp`].
 pub struct Caller<'a> {
-    app: &'a TestApp,
+    pub(crate) app: &'a TestApp,
     credentials: Option<(String, String)>,
 }
 

@@ -11,7 +11,9 @@
 mod app;
 mod caller;
 mod database;
+mod push;
 
 pub use app::{ADMIN_PASSWORD, HealthReport, TestApp, TestAppBuilder, USER_PASSWORD, location_id};
 pub use caller::Caller;
 pub use database::{TestDatabase, admin_database_url, redis_url};
+pub use push::{OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, Pushed, sha256};

@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 pub(crate) mod members;
 pub(crate) mod permissions;
 pub(crate) mod projects;
+pub(crate) mod repositories;
 pub(crate) mod robots;
 pub(crate) mod tokens;
 pub(crate) mod users;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     projects::configure(cfg);
     members::configure(cfg);
     robots::configure(cfg);
+    repositories::configure(cfg);
 }
 
 /// What an audit record needs to know about the request.

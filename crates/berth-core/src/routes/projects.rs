@@ -6,7 +6,7 @@ use berth_auth::store::members;
 use berth_auth::store::projects::{self, NewProject, ProjectFilter, ProjectSort, Visibility};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
-use berth_registry::store::repositories;
+use berth_registry::store::{blobs, repositories};
 use berth_types::{Action, ProjectName, ProjectRole, Resource};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -467,7 +467,7 @@ pub(crate) async fn get_project_summary(
     if access.allows(Resource::Quota, Action::Read) {
         summary["quota"] = json!({
             "hard": {"storage": access.project.storage_limit},
-            "used": {"storage": repositories::storage_used(&mut conn, access.project.id).await?},
+            "used": {"storage": blobs::project_usage(&mut conn, access.project.id).await?.1},
         });
     }
     Ok(HttpResponse::Ok().json(summary))

@@ -202,7 +202,7 @@ pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Manifest, Manife
     })
 }
 
-fn is_image_config(media_type: &str) -> bool {
+pub fn is_image_config(media_type: &str) -> bool {
     matches!(
         media_type,
         "application/vnd.oci.image.config.v1+json"

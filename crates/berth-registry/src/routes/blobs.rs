@@ -126,10 +126,12 @@ pub async fn delete_blob(
 ) -> Reply {
     let claims = authorize(&registry.auth, req, name, Need::Delete).await?;
     let mut tx = registry.auth.db().begin().await?;
+    let project = super::project_of(&mut tx, name).await?;
+    blobs::lock_usage(&mut tx, project.id).await?;
     if !blobs::unlink_blob(&mut tx, name.as_str(), &digest.to_string()).await? {
         return Err(blob_unknown(digest));
     }
-    let project = super::project_of(&mut tx, name).await?;
+    blobs::release_blobs(&mut tx, project.id, &[digest.to_string()]).await?;
     let resource = format!("{name}@{digest}");
     let entry = berth_auth::store::audit::AuditEntry {
         project_id: Some(project.id),

@@ -90,6 +90,7 @@ pub async fn put_manifest(
 
     let mut tx = registry.auth.db().begin().await?;
     let project = project_of(&mut tx, name).await?;
+    blobs::lock_usage(&mut tx, project.id).await?;
     let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
     let blob_digests: Vec<String> = parsed
         .blobs()
@@ -125,9 +126,25 @@ pub async fn put_manifest(
         ));
     }
 
+    let extra_attrs = image_attributes(registry, &parsed).await;
     registry.blobs.put_verified(&digest, body.clone()).await?;
     let digest_text = digest.to_string();
-    blobs::link_blob(&mut tx, repository_id, &digest_text, body.len() as i64).await?;
+    let charge = blobs::link_blob(
+        &mut tx,
+        project.id,
+        repository_id,
+        &digest_text,
+        body.len() as i64,
+    )
+    .await?;
+    if let blobs::Charge::OverQuota { limit, used } = charge {
+        return Err(RegistryError::quota_exceeded(
+            &project.name,
+            limit,
+            used,
+            body.len() as i64,
+        ));
+    }
     let annotations = parsed.annotations.clone().map(serde_json::Value::Object);
     let (artifact_id, _) = artifacts::upsert_artifact(
         &mut tx,
@@ -144,6 +161,7 @@ pub async fn put_manifest(
                 .map(|s| s.digest.to_string())
                 .as_deref(),
             annotations: annotations.as_ref(),
+            extra_attrs: extra_attrs.as_ref(),
         },
     )
     .await?;
@@ -168,6 +186,47 @@ pub async fn put_manifest(
         response.insert_header(("OCI-Subject", subject.digest.to_string()));
     }
     Ok(response.finish())
+}
+
+/// The largest image config read at push for its attributes.
+const MAX_CONFIG_BYTES: i64 = 1 << 20;
+
+/// Harbor's `extra_attrs` of an image: from its config blob, which the push
+/// has just checked is there. A config that cannot be read or parsed only
+/// costs the attributes, never the push.
+async fn image_attributes(
+    registry: &Registry,
+    manifest: &manifest::Manifest,
+) -> Option<serde_json::Value> {
+    let manifest::Kind::Image { config, .. } = &manifest.kind else {
+        return None;
+    };
+    if !manifest::is_image_config(&config.media_type) || config.size > MAX_CONFIG_BYTES {
+        return None;
+    }
+    let bytes = match registry.blobs.get_bytes(&config.digest).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            tracing::warn!(error = %err, config = %config.digest, "image config unreadable");
+            return None;
+        }
+    };
+    let parsed: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let mut attributes = serde_json::Map::new();
+    for key in [
+        "architecture",
+        "os",
+        "author",
+        "created",
+        "config",
+        "variant",
+        "os.version",
+    ] {
+        if let Some(value) = parsed.get(key).filter(|v| !v.is_null()) {
+            attributes.insert(key.to_owned(), value.clone());
+        }
+    }
+    Some(serde_json::Value::Object(attributes))
 }
 
 async fn find(

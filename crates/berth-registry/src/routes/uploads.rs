@@ -25,12 +25,7 @@ fn digest_param(req: &HttpRequest) -> Result<Option<Digest>, RegistryError> {
 /// Refuses a body whose declared length would take the blob past `room`
 /// bytes, before reading any of it.
 fn check_declared_size(req: &HttpRequest, room: u64, limit: u64) -> Result<(), RegistryError> {
-    let declared = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > room) {
+    if declared_length(req).is_some_and(|len| len > room) {
         return Err(too_large(limit));
     }
     Ok(())
@@ -88,10 +83,54 @@ async fn commit_blob(
 ) -> Result<(), RegistryError> {
     let mut tx = registry.auth.db().begin().await?;
     let project = project_of(&mut tx, name).await?;
+    blobs::lock_usage(&mut tx, project.id).await?;
     let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
-    blobs::link_blob(&mut tx, repository_id, &digest.to_string(), size as i64).await?;
+    let charge = blobs::link_blob(
+        &mut tx,
+        project.id,
+        repository_id,
+        &digest.to_string(),
+        size as i64,
+    )
+    .await?;
+    if let blobs::Charge::OverQuota { limit, used } = charge {
+        return Err(RegistryError::quota_exceeded(
+            &project.name,
+            limit,
+            used,
+            size as i64,
+        ));
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// Refuses early, before any byte is stored, a body that cannot fit in the
+/// project's quota: `incoming` more bytes on top of its usage.
+async fn check_quota(
+    registry: &Registry,
+    project: &str,
+    project_id: i64,
+    incoming: u64,
+) -> Result<(), RegistryError> {
+    let mut conn = registry.auth.db().acquire().await?;
+    let (limit, used) = blobs::project_usage(&mut conn, project_id).await?;
+    if limit >= 0 && used.saturating_add(incoming as i64) > limit {
+        return Err(RegistryError::quota_exceeded(
+            project,
+            limit,
+            used,
+            incoming as i64,
+        ));
+    }
+    Ok(())
+}
+
+fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
 fn created(name: &RepositoryName, digest: &Digest) -> HttpResponse {
@@ -161,6 +200,17 @@ pub async fn start_upload(
     if let Some(digest) = digest_param(req)? {
         let limit = registry.platform().config().max_blob_bytes;
         check_declared_size(req, limit, limit)?;
+        let project = {
+            let mut conn = registry.auth.db().acquire().await?;
+            project_of(&mut conn, name).await?
+        };
+        check_quota(
+            registry,
+            &project.name,
+            project.id,
+            declared_length(req).unwrap_or(0),
+        )
+        .await?;
         let size = registry
             .blobs
             .write_verified(&digest, body_stream(payload, limit))
@@ -249,6 +299,14 @@ async fn append(
     let limit = registry.platform().config().max_blob_bytes;
     let room = limit.saturating_sub(upload.size as u64);
     check_declared_size(req, room, limit)?;
+    let project = upload.repository.split('/').next().unwrap_or_default();
+    check_quota(
+        registry,
+        project,
+        upload.project_id,
+        upload.size as u64 + declared_length(req).unwrap_or(0),
+    )
+    .await?;
     let written = registry
         .blobs
         .write_chunk(upload.id, index, body_stream(payload, room))

@@ -57,6 +57,7 @@ pub struct NewArtifact<'a> {
     pub size: i64,
     pub subject_digest: Option<&'a str>,
     pub annotations: Option<&'a serde_json::Value>,
+    pub extra_attrs: Option<&'a serde_json::Value>,
 }
 
 /// Inserts the artifact, or finds it when the same manifest was pushed
@@ -67,8 +68,8 @@ pub async fn upsert_artifact(
 ) -> Result<(i64, bool), sqlx::Error> {
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO artifacts (repository_id, digest, media_type, artifact_type, config_media_type, size,
-                                subject_digest, annotations)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                subject_digest, annotations, extra_attrs)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
     )
     .bind(artifact.repository_id)
@@ -79,6 +80,7 @@ pub async fn upsert_artifact(
     .bind(artifact.size)
     .bind(artifact.subject_digest)
     .bind(artifact.annotations)
+    .bind(artifact.extra_attrs)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(id) = inserted {

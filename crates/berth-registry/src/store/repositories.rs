@@ -93,16 +93,3 @@ pub async fn count_by_project(
     .fetch_all(conn)
     .await
 }
-
-/// Bytes the project stores: each distinct blob once, however many of its
-/// repositories share it.
-pub async fn storage_used(conn: &mut PgConnection, project_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COALESCE(sum(b.size), 0)::bigint FROM blobs b
-         WHERE b.digest IN (SELECT rb.digest FROM repository_blobs rb
-                            JOIN repositories r ON r.id = rb.repository_id WHERE r.project_id = $1)",
-    )
-    .bind(project_id)
-    .fetch_one(conn)
-    .await
-}
