@@ -15,6 +15,8 @@ UPDATE projects p SET storage_used = COALESCE((
 
 -- Harbor's extra_attrs: architecture, os, author, created, config.
 ALTER TABLE artifacts ADD COLUMN extra_attrs jsonb;
+-- An index entry's platform, for Harbor's `references`.
+ALTER TABLE artifact_references ADD COLUMN platform jsonb;
 
 -- How many indexes in the same repository list an artifact as a child.
 -- Listings show only top-level artifacts (no parent index, no subject), as

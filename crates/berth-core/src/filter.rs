@@ -69,6 +69,10 @@ enum Value {
 
 #[derive(Debug, Clone)]
 enum Condition {
+    /// Harbor's `tags=*`: the multi-valued key has any value.
+    Present,
+    /// Harbor's `tags=nil`: it has none.
+    Absent,
     Equals(Value),
     Contains(String),
     Between(Option<Value>, Option<Value>),
@@ -161,7 +165,10 @@ impl Filter {
                     term.matcher.describe()
                 ))
             };
+            let multi_valued = matches!(field.target, Target::Exists { .. });
             let condition = match &term.matcher {
+                Matcher::Exact(v) if multi_valued && v == "*" => Condition::Present,
+                Matcher::Exact(v) if multi_valued && v == "nil" => Condition::Absent,
                 Matcher::Exact(v) => Condition::Equals(typed(field, v, term)?),
                 Matcher::Fuzzy(v) if field.kind == Kind::Text => Condition::Contains(v.clone()),
                 Matcher::Fuzzy(_) => return Err(unsupported()),
@@ -197,6 +204,12 @@ impl Filter {
     pub fn push_conditions(&self, sql: &mut QueryBuilder<Postgres>) {
         for clause in &self.clauses {
             match (&clause.condition, clause.field.target) {
+                (Condition::Present, Target::Exists { from, .. }) => {
+                    sql.push(" AND EXISTS (").push(from).push(")");
+                }
+                (Condition::Absent, Target::Exists { from, .. }) => {
+                    sql.push(" AND NOT EXISTS (").push(from).push(")");
+                }
                 (Condition::AllOf(values), Target::Exists { from, column }) => {
                     for value in values {
                         sql.push(" AND EXISTS (").push(from).push(" AND ");
@@ -272,6 +285,10 @@ fn push_list(sql: &mut QueryBuilder<Postgres>, values: &[Value]) {
 
 fn push_condition(sql: &mut QueryBuilder<Postgres>, column: &'static str, condition: &Condition) {
     match condition {
+        // Only multi-valued keys parse to these, and they are handled above.
+        Condition::Present | Condition::Absent => {
+            sql.push("TRUE");
+        }
         Condition::Equals(value) => {
             sql.push(column).push(" = ");
             push_value(sql, value);
@@ -378,6 +395,14 @@ mod tests {
             "SELECT 1 WHERE TRUE AND (TRUE AND a.size >= $1) \
              AND EXISTS (SELECT 1 FROM tags t WHERE t.artifact_id = a.id AND t.name = $2) \
              AND EXISTS (SELECT 1 FROM tags t WHERE t.artifact_id = a.id AND t.name = $3)"
+        );
+        assert_eq!(
+            sql_of("tags=*"),
+            "SELECT 1 WHERE TRUE AND EXISTS (SELECT 1 FROM tags t WHERE t.artifact_id = a.id)"
+        );
+        assert_eq!(
+            sql_of("tags=nil"),
+            "SELECT 1 WHERE TRUE AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.artifact_id = a.id)"
         );
         assert_eq!(
             sql_of("tags={a b}"),

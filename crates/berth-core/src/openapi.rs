@@ -5,7 +5,10 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{members, permissions, projects, repositories, robots, tokens, users};
+use crate::routes::{
+    artifact_additions, artifact_copy, artifacts, labels, members, permissions, projects,
+    repositories, robots, tokens, users,
+};
 use crate::views;
 
 struct Security;
@@ -70,6 +73,22 @@ impl Modify for Security {
         repositories::get_repository,
         repositories::update_repository,
         repositories::delete_repository,
+        artifacts::list_artifacts,
+        artifact_copy::copy_artifact,
+        artifacts::get_artifact,
+        artifacts::delete_artifact,
+        artifacts::list_tags,
+        artifacts::create_tag,
+        artifacts::delete_tag,
+        artifacts::list_accessories,
+        artifact_additions::get_addition,
+        artifacts::add_label,
+        artifacts::remove_label,
+        labels::list_labels,
+        labels::create_label,
+        labels::get_label,
+        labels::update_label,
+        labels::delete_label,
     ),
     components(schemas(berth_http::ErrorBody, berth_http::ErrorEntry, views::PermissionSchema)),
     modifiers(&Security),

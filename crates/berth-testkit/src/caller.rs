@@ -1,6 +1,7 @@
 use crate::TestApp;
 
 /// An HTTP client bound to one identity on a [`TestApp`].
+#[derive(Clone)]
 pub struct Caller<'a> {
     pub(crate) app: &'a TestApp,
     credentials: Option<(String, String)>,

@@ -4,6 +4,10 @@ use berth_auth::principal::source_ip;
 use berth_auth::store::audit::{AuditEntry, insert_audit};
 use sqlx::PgConnection;
 
+pub(crate) mod artifact_additions;
+pub(crate) mod artifact_copy;
+pub(crate) mod artifacts;
+pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod permissions;
 pub(crate) mod projects;
@@ -22,6 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     members::configure(cfg);
     robots::configure(cfg);
     repositories::configure(cfg);
+    artifacts::configure(cfg);
+    labels::configure(cfg);
 }
 
 /// What an audit record needs to know about the request.

@@ -11,4 +11,5 @@ macro_rules! top_level {
 }
 
 pub mod artifacts;
+pub mod labels;
 pub mod repositories;

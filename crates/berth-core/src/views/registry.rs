@@ -5,6 +5,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::time;
+use crate::store::artifacts::{ArtifactRecord, ReferenceRow, TagRow};
+use crate::store::labels::LabelRow;
 use crate::store::repositories::RepositoryRow;
 
 /// `Repository`.
@@ -31,5 +33,269 @@ pub fn repository(row: &RepositoryRow) -> Repository {
         pull_count: row.pull_count,
         creation_time: time(row.creation_time),
         update_time: time(row.update_time),
+    }
+}
+
+/// Harbor's zero time, which it sends for "never" (a pull time of an
+/// artifact nobody pulled).
+const NEVER: &str = "0001-01-01T00:00:00.000Z";
+
+fn optional_time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(time).unwrap_or_else(|| NEVER.to_owned())
+}
+
+/// `Tag`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Tag {
+    id: i64,
+    repository_id: i64,
+    artifact_id: i64,
+    name: String,
+    push_time: String,
+    pull_time: String,
+    immutable: bool,
+}
+
+pub fn tag(row: &TagRow) -> Tag {
+    Tag {
+        id: row.id,
+        repository_id: row.repository_id,
+        artifact_id: row.artifact_id,
+        name: row.name.clone(),
+        push_time: time(row.push_time),
+        pull_time: optional_time(row.pull_time),
+        immutable: false,
+    }
+}
+
+/// `Label`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Label {
+    id: i64,
+    name: String,
+    description: String,
+    color: String,
+    /// `g` (global) or `p` (project).
+    scope: String,
+    /// 0 for global labels.
+    project_id: i64,
+    creation_time: String,
+    update_time: String,
+}
+
+pub fn label(row: &LabelRow) -> Label {
+    Label {
+        id: row.id,
+        name: row.name.clone(),
+        description: row.description.clone(),
+        color: row.color.clone(),
+        scope: row.scope.clone(),
+        project_id: row.project_id.unwrap_or(0),
+        creation_time: time(row.creation_time),
+        update_time: time(row.update_time),
+    }
+}
+
+/// `Accessory`: an artifact attached to another through `subject`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accessory {
+    id: i64,
+    artifact_id: i64,
+    subject_artifact_id: i64,
+    subject_artifact_digest: String,
+    subject_artifact_repo: String,
+    size: i64,
+    digest: String,
+    /// `signature.cosign`, `signature.notation`, `harbor.sbom` or
+    /// `subject.accessory`.
+    #[serde(rename = "type")]
+    kind: String,
+    icon: String,
+    creation_time: String,
+}
+
+/// Harbor's accessory type, from the accessory's artifact type.
+pub fn accessory_type(artifact_type: Option<&str>) -> &'static str {
+    match artifact_type {
+        Some("application/vnd.dev.cosign.artifact.sig.v1+json") => "signature.cosign",
+        Some("application/vnd.cncf.notary.signature") => "signature.notation",
+        Some("application/vnd.goharbor.harbor.sbom.v1") => "harbor.sbom",
+        _ => "subject.accessory",
+    }
+}
+
+pub fn accessory(row: &ArtifactRecord, subject_id: i64) -> Accessory {
+    Accessory {
+        id: row.id,
+        artifact_id: row.id,
+        subject_artifact_id: subject_id,
+        subject_artifact_digest: row.subject_digest.clone().unwrap_or_default(),
+        subject_artifact_repo: row.repository_name.clone(),
+        size: row.size,
+        digest: row.digest.clone(),
+        kind: accessory_type(row.artifact_type.as_deref()).to_owned(),
+        icon: String::new(),
+        creation_time: time(row.push_time),
+    }
+}
+
+/// `Reference`: an entry of an index.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reference {
+    parent_id: i64,
+    child_id: i64,
+    child_digest: String,
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<serde_json::Value>,
+}
+
+/// `AdditionLink`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdditionLink {
+    href: String,
+    absolute: bool,
+}
+
+/// Harbor's artifact `type`, from the config's media type (or the
+/// manifest's, for an index).
+pub fn artifact_kind(record: &ArtifactRecord) -> &'static str {
+    match record
+        .config_media_type
+        .as_deref()
+        .unwrap_or(&record.media_type)
+    {
+        "application/vnd.oci.image.config.v1+json"
+        | "application/vnd.docker.container.image.v1+json"
+        | "application/vnd.oci.image.index.v1+json"
+        | "application/vnd.docker.distribution.manifest.list.v2+json" => "IMAGE",
+        "application/vnd.cncf.helm.config.v1+json" => "CHART",
+        "application/vnd.cnab.config.v1+json" => "CNAB",
+        "application/vnd.wasm.config.v1+json" => "WASM",
+        _ => "UNKNOWN",
+    }
+}
+
+/// `Artifact`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Artifact {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: String,
+    /// The config's media type (the manifest's, for an index).
+    media_type: String,
+    manifest_media_type: String,
+    artifact_type: String,
+    project_id: i64,
+    repository_id: i64,
+    repository_name: String,
+    digest: String,
+    size: i64,
+    icon: String,
+    push_time: String,
+    pull_time: String,
+    #[schema(value_type = Object)]
+    extra_attrs: serde_json::Value,
+    #[schema(value_type = Object)]
+    annotations: serde_json::Value,
+    references: Vec<Reference>,
+    tags: Vec<Tag>,
+    #[schema(value_type = Object)]
+    addition_links: std::collections::BTreeMap<String, AdditionLink>,
+    labels: Vec<Label>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    scan_overview: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accessories: Option<Vec<Accessory>>,
+}
+
+/// What goes into an artifact beside its own row.
+#[derive(Debug, Default)]
+pub struct ArtifactParts {
+    pub references: Vec<ReferenceRow>,
+    pub tags: Vec<TagRow>,
+    pub labels: Vec<LabelRow>,
+    pub accessories: Option<Vec<ArtifactRecord>>,
+    pub scan_overview: bool,
+}
+
+/// The additions an artifact offers, as paths under its own URL.
+pub fn addition_names(record: &ArtifactRecord) -> &'static [&'static str] {
+    match artifact_kind(record) {
+        "IMAGE" if record.config_media_type.is_some() => &["build_history"],
+        "CHART" => &["values.yaml", "readme.md", "dependencies"],
+        _ => &[],
+    }
+}
+
+pub fn artifact(record: &ArtifactRecord, parts: ArtifactParts) -> Artifact {
+    let project = record
+        .repository_name
+        .split_once('/')
+        .map_or("", |(project, _)| project);
+    let path = record
+        .repository_name
+        .split_once('/')
+        .map_or("", |(_, path)| path);
+    let base = format!(
+        "/api/v2.0/projects/{project}/repositories/{}/artifacts/{}",
+        path.replace('/', "%252F"),
+        record.digest
+    );
+    let addition_links = addition_names(record)
+        .iter()
+        .map(|name| {
+            (
+                (*name).to_owned(),
+                AdditionLink {
+                    href: format!("{base}/additions/{name}"),
+                    absolute: false,
+                },
+            )
+        })
+        .collect();
+    Artifact {
+        id: record.id,
+        kind: artifact_kind(record).to_owned(),
+        media_type: record
+            .config_media_type
+            .clone()
+            .unwrap_or_else(|| record.media_type.clone()),
+        manifest_media_type: record.media_type.clone(),
+        artifact_type: record.artifact_type.clone().unwrap_or_default(),
+        project_id: record.project_id,
+        repository_id: record.repository_id,
+        repository_name: record.repository_name.clone(),
+        digest: record.digest.clone(),
+        size: record.size,
+        icon: String::new(),
+        push_time: time(record.push_time),
+        pull_time: optional_time(record.pull_time),
+        extra_attrs: record
+            .extra_attrs
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({})),
+        annotations: record
+            .annotations
+            .clone()
+            .unwrap_or_else(|| serde_json::json!({})),
+        references: parts
+            .references
+            .into_iter()
+            .map(|r| Reference {
+                parent_id: r.parent_id,
+                child_id: r.child_id,
+                child_digest: r.child_digest,
+                platform: r.platform,
+            })
+            .collect(),
+        tags: parts.tags.iter().map(tag).collect(),
+        addition_links,
+        labels: parts.labels.iter().map(label).collect(),
+        scan_overview: parts.scan_overview.then(|| serde_json::json!({})),
+        accessories: parts
+            .accessories
+            .map(|list| list.iter().map(|a| accessory(a, record.id)).collect()),
     }
 }

@@ -165,8 +165,18 @@ pub async fn put_manifest(
         },
     )
     .await?;
-    artifacts::insert_references(&mut tx, artifact_id, "blob", &blob_digests).await?;
-    artifacts::insert_references(&mut tx, artifact_id, "manifest", &children).await?;
+    artifacts::insert_references(&mut tx, artifact_id, "blob", &blob_digests, &[]).await?;
+    let platforms: Vec<Option<serde_json::Value>> = parsed
+        .children()
+        .iter()
+        .map(|child| {
+            child
+                .platform
+                .as_ref()
+                .and_then(|p| serde_json::to_value(p).ok())
+        })
+        .collect();
+    artifacts::insert_references(&mut tx, artifact_id, "manifest", &children, &platforms).await?;
     let resource = match reference {
         Reference::Tag(tag) => {
             artifacts::upsert_tag(&mut tx, repository_id, tag.as_str(), artifact_id).await?;

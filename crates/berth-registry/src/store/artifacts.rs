@@ -95,19 +95,28 @@ pub async fn upsert_artifact(
     Ok((id, false))
 }
 
+/// Records what the artifact references: `kind` is `blob` or `manifest`;
+/// `platforms` (same length as `digests`, or empty) are an index's entries'.
 pub async fn insert_references(
     conn: &mut PgConnection,
     artifact_id: i64,
     kind: &str,
     digests: &[String],
+    platforms: &[Option<serde_json::Value>],
 ) -> Result<(), sqlx::Error> {
+    let platforms: Vec<Option<serde_json::Value>> = if platforms.len() == digests.len() {
+        platforms.to_vec()
+    } else {
+        vec![None; digests.len()]
+    };
     sqlx::query(
-        "INSERT INTO artifact_references (artifact_id, digest, kind)
-         SELECT $1, d, $2 FROM unnest($3::text[]) AS d ON CONFLICT DO NOTHING",
+        "INSERT INTO artifact_references (artifact_id, digest, kind, platform)
+         SELECT $1, d, $2, p FROM unnest($3::text[], $4::jsonb[]) AS u(d, p) ON CONFLICT DO NOTHING",
     )
     .bind(artifact_id)
     .bind(kind)
     .bind(digests)
+    .bind(platforms)
     .execute(conn)
     .await
     .map(|_| ())
