@@ -6,7 +6,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    artifact_additions, artifact_copy, artifacts, labels, members, permissions, projects,
+    artifact_additions, artifact_copy, artifacts, labels, members, permissions, projects, quotas,
     repositories, robots, tokens, users,
 };
 use crate::views;
@@ -89,6 +89,9 @@ impl Modify for Security {
         labels::get_label,
         labels::update_label,
         labels::delete_label,
+        quotas::list_quotas,
+        quotas::get_quota,
+        quotas::update_quota,
     ),
     components(schemas(berth_http::ErrorBody, berth_http::ErrorEntry, views::PermissionSchema)),
     modifiers(&Security),

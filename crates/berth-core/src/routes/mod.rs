@@ -11,6 +11,7 @@ pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod permissions;
 pub(crate) mod projects;
+pub(crate) mod quotas;
 pub(crate) mod repositories;
 pub(crate) mod robots;
 pub(crate) mod tokens;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     repositories::configure(cfg);
     artifacts::configure(cfg);
     labels::configure(cfg);
+    quotas::configure(cfg);
 }
 
 /// What an audit record needs to know about the request.

@@ -12,4 +12,5 @@ macro_rules! top_level {
 
 pub mod artifacts;
 pub mod labels;
+pub mod quotas;
 pub mod repositories;

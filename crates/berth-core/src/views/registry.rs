@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::time;
 use crate::store::artifacts::{ArtifactRecord, ReferenceRow, TagRow};
 use crate::store::labels::LabelRow;
+use crate::store::quotas::QuotaRow;
 use crate::store::repositories::RepositoryRow;
 
 /// `Repository`.
@@ -297,5 +298,35 @@ pub fn artifact(record: &ArtifactRecord, parts: ArtifactParts) -> Artifact {
         accessories: parts
             .accessories
             .map(|list| list.iter().map(|a| accessory(a, record.id)).collect()),
+    }
+}
+
+/// `Quota`: a project's storage limit (`hard`, -1 for none) and usage.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Quota {
+    id: i64,
+    #[serde(rename = "ref")]
+    #[schema(value_type = Object)]
+    reference: serde_json::Value,
+    #[schema(value_type = std::collections::BTreeMap<String, i64>)]
+    hard: serde_json::Value,
+    #[schema(value_type = std::collections::BTreeMap<String, i64>)]
+    used: serde_json::Value,
+    creation_time: String,
+    update_time: String,
+}
+
+pub fn quota(row: &QuotaRow) -> Quota {
+    Quota {
+        id: row.id,
+        reference: serde_json::json!({
+            "id": row.id,
+            "name": row.name,
+            "owner_name": row.owner_name.clone().unwrap_or_default(),
+        }),
+        hard: serde_json::json!({"storage": row.storage_limit}),
+        used: serde_json::json!({"storage": row.storage_used}),
+        creation_time: time(row.creation_time),
+        update_time: time(row.update_time),
     }
 }

@@ -200,17 +200,22 @@ pub async fn start_upload(
     if let Some(digest) = digest_param(req)? {
         let limit = registry.platform().config().max_blob_bytes;
         check_declared_size(req, limit, limit)?;
-        let project = {
+        let (project, held) = {
             let mut conn = registry.auth.db().acquire().await?;
-            project_of(&mut conn, name).await?
+            let project = project_of(&mut conn, name).await?;
+            let held = blobs::project_holds(&mut conn, project.id, &digest.to_string()).await?;
+            (project, held)
         };
-        check_quota(
-            registry,
-            &project.name,
-            project.id,
-            declared_length(req).unwrap_or(0),
-        )
-        .await?;
+        // A blob the project already holds costs nothing more.
+        if !held {
+            check_quota(
+                registry,
+                &project.name,
+                project.id,
+                declared_length(req).unwrap_or(0),
+            )
+            .await?;
+        }
         let size = registry
             .blobs
             .write_verified(&digest, body_stream(payload, limit))

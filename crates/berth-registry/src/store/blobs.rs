@@ -50,6 +50,22 @@ pub async fn lock_usage(conn: &mut PgConnection, project_id: i64) -> Result<(), 
         .map(|_| ())
 }
 
+/// Whether any repository of the project holds the blob.
+pub async fn project_holds(
+    conn: &mut PgConnection,
+    project_id: i64,
+    digest: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
+                        WHERE r.project_id = $1 AND rb.digest = $2)",
+    )
+    .bind(project_id)
+    .bind(digest)
+    .fetch_one(conn)
+    .await
+}
+
 /// Records a committed blob and makes it visible in the repository,
 /// charging the project once for a blob none of its repositories held. The
 /// project row stays locked until the transaction ends, so concurrent
@@ -66,14 +82,7 @@ pub async fn link_blob(
             .bind(project_id)
             .fetch_one(&mut *conn)
             .await?;
-    let held: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM repository_blobs rb JOIN repositories r ON r.id = rb.repository_id
-                        WHERE r.project_id = $1 AND rb.digest = $2)",
-    )
-    .bind(project_id)
-    .bind(digest)
-    .fetch_one(&mut *conn)
-    .await?;
+    let held = project_holds(conn, project_id, digest).await?;
     let added = if held { 0 } else { size };
     if added > 0 && limit >= 0 && used + added > limit {
         return Ok(Charge::OverQuota { limit, used });
