@@ -1,5 +1,6 @@
 //! The management API under `/api/v2.0`, in Harbor's shapes: users,
-//! projects and members so far. Handlers speak HTTP only: they extract,
+//! projects, members, robots, repositories, artifacts, labels, quotas and
+//! the audit log. Handlers speak HTTP only: they extract,
 //! authorise through `berth-auth`, call the store in one transaction with its
 //! audit record, and map the answer.
 
@@ -7,6 +8,7 @@ mod filter;
 mod openapi;
 mod paging;
 mod query;
+pub mod retention;
 mod routes;
 mod store;
 mod views;

@@ -6,8 +6,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    artifact_additions, artifact_copy, artifacts, labels, members, permissions, projects, quotas,
-    repositories, robots, tokens, users,
+    artifact_additions, artifact_copy, artifacts, audit, labels, members, permissions, projects,
+    quotas, repositories, robots, tokens, users,
 };
 use crate::views;
 
@@ -92,6 +92,10 @@ impl Modify for Security {
         quotas::list_quotas,
         quotas::get_quota,
         quotas::update_quota,
+        audit::list_audit_logs,
+        audit::list_audit_log_exts,
+        audit::get_logs,
+        audit::list_audit_log_exts_of_project,
     ),
     components(schemas(berth_http::ErrorBody, berth_http::ErrorEntry, views::PermissionSchema)),
     modifiers(&Security),

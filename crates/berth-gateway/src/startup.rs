@@ -67,6 +67,7 @@ impl Application {
             }),
             tokio::spawn(metrics_upkeep()),
             tokio::spawn(berth_registry::purge::run(platform.clone())),
+            tokio::spawn(berth_core::retention::run(platform.clone())),
         ];
 
         let (pulls, pull_writer) = berth_registry::PullLog::start(platform.db().clone());

@@ -50,6 +50,8 @@ pub struct Config {
     pub identity: IdentityConfig,
     /// Blob upload sessions untouched for this long are purged.
     pub upload_ttl: Duration,
+    /// Audit entries older than this many days are purged; 0 keeps them all.
+    pub audit_retention_days: u32,
     /// Whether `/v2` accepts DELETE of manifests, tags and blobs.
     pub registry_delete: bool,
     /// The largest blob one upload may carry, across all its chunks.
@@ -339,6 +341,10 @@ pub const KEYS: &[(&str, &str)] = &[
     (
         "login_lockout_cooldown_secs",
         "a whole number of seconds from 1 to 86400",
+    ),
+    (
+        "audit_retention_days",
+        "a whole number of days from 0 (keep everything) to 36500",
     ),
     (
         "upload_ttl_secs",
@@ -652,6 +658,9 @@ impl Config {
             max_blob_bytes: l
                 .parse("max_blob_bytes", |s| parse_bounded(s, 1024, 1 << 40))?
                 .unwrap_or(64 << 30),
+            audit_retention_days: l
+                .parse("audit_retention_days", |s| parse_bounded(s, 0, 36_500))?
+                .unwrap_or(0) as u32,
             upload_ttl: Duration::from_secs(
                 l.parse("upload_ttl_secs", |s| parse_bounded(s, 60, 2_592_000))?
                     .unwrap_or(86_400),

@@ -7,6 +7,7 @@ use sqlx::PgConnection;
 pub(crate) mod artifact_additions;
 pub(crate) mod artifact_copy;
 pub(crate) mod artifacts;
+pub(crate) mod audit;
 pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod permissions;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     artifacts::configure(cfg);
     labels::configure(cfg);
     quotas::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// What an audit record needs to know about the request.

@@ -11,6 +11,7 @@ macro_rules! top_level {
 }
 
 pub mod artifacts;
+pub mod audit;
 pub mod labels;
 pub mod quotas;
 pub mod repositories;

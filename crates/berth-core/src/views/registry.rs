@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::time;
 use crate::store::artifacts::{ArtifactRecord, ReferenceRow, TagRow};
+use crate::store::audit::AuditRow;
 use crate::store::labels::LabelRow;
 use crate::store::quotas::QuotaRow;
 use crate::store::repositories::RepositoryRow;
@@ -328,5 +329,54 @@ pub fn quota(row: &QuotaRow) -> Quota {
         used: serde_json::json!({"storage": row.storage_used}),
         creation_time: time(row.creation_time),
         update_time: time(row.update_time),
+    }
+}
+
+/// `AuditLog`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditLog {
+    id: i64,
+    username: String,
+    resource: String,
+    resource_type: String,
+    operation: String,
+    op_time: String,
+}
+
+pub fn audit_log(row: &AuditRow) -> AuditLog {
+    AuditLog {
+        id: row.id,
+        username: row.username.clone(),
+        resource: row.resource.clone(),
+        resource_type: row.resource_type.clone(),
+        operation: row.operation.clone(),
+        op_time: time(row.op_time),
+    }
+}
+
+/// `AuditLogExt`: the entry with its detail and outcome (failed sign-ins,
+/// lockouts).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditLogExt {
+    id: i64,
+    username: String,
+    resource: String,
+    resource_type: String,
+    operation: String,
+    operation_description: String,
+    operation_result: bool,
+    op_time: String,
+}
+
+pub fn audit_log_ext(row: &AuditRow) -> AuditLogExt {
+    AuditLogExt {
+        id: row.id,
+        username: row.username.clone(),
+        resource: row.resource.clone(),
+        resource_type: row.resource_type.clone(),
+        operation: row.operation.clone(),
+        operation_description: row.detail.clone(),
+        operation_result: row.success,
+        op_time: time(row.op_time),
     }
 }
