@@ -7,7 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     artifact_additions, artifact_copy, artifacts, audit, labels, members, permissions, projects,
-    quotas, repositories, robots, tokens, users,
+    quotas, repositories, robots, system, tokens, users,
 };
 use crate::views;
 
@@ -96,6 +96,10 @@ impl Modify for Security {
         audit::list_audit_log_exts,
         audit::get_logs,
         audit::list_audit_log_exts_of_project,
+        system::search,
+        system::get_statistic,
+        system::get_system_info,
+        system::get_volumes,
     ),
     components(schemas(berth_http::ErrorBody, berth_http::ErrorEntry, views::PermissionSchema)),
     modifiers(&Security),

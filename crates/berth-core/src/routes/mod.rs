@@ -15,6 +15,7 @@ pub(crate) mod projects;
 pub(crate) mod quotas;
 pub(crate) mod repositories;
 pub(crate) mod robots;
+pub(crate) mod system;
 pub(crate) mod tokens;
 pub(crate) mod users;
 
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     labels::configure(cfg);
     quotas::configure(cfg);
     audit::configure(cfg);
+    system::configure(cfg);
 }
 
 /// What an audit record needs to know about the request.

@@ -246,9 +246,20 @@ pub(crate) async fn list_projects(
     };
     let mut conn = auth.db().acquire().await?;
     let (rows, total) = projects::list_projects(&mut conn, visibility, &filter, sort, page).await?;
+    let items = project_views(&mut conn, &rows).await?;
+    let mut response = HttpResponse::Ok();
+    paging::headers(&mut response, &req, page, total);
+    Ok(response.json(items))
+}
+
+/// Listed projects with the caller's role and their repository counts.
+pub(crate) async fn project_views(
+    conn: &mut sqlx::PgConnection,
+    rows: &[projects::ProjectRow],
+) -> Result<Vec<views::Project>, Failure> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let counts = repositories::count_by_project(&mut conn, &ids).await?;
-    let items: Vec<_> = rows
+    let counts = repositories::count_by_project(conn, &ids).await?;
+    Ok(rows
         .iter()
         .map(|row| {
             let role = row
@@ -261,10 +272,7 @@ pub(crate) async fn list_projects(
                 .unwrap_or(0);
             views::project(row, role, repo_count)
         })
-        .collect();
-    let mut response = HttpResponse::Ok();
-    paging::headers(&mut response, &req, page, total);
-    Ok(response.json(items))
+        .collect())
 }
 
 #[derive(Debug, Deserialize)]

@@ -141,3 +141,70 @@ pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<Vec<String>, sql
         .await?;
     Ok(digests)
 }
+
+/// Repositories in scope whose name contains `text`, most pulled first.
+pub async fn search(
+    conn: &mut PgConnection,
+    scope: Scope,
+    text: &str,
+    limit: i64,
+) -> Result<Vec<(RepositoryRow, bool, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        #[sqlx(flatten)]
+        repository: RepositoryRow,
+        public: bool,
+        project_name: String,
+    }
+    let mut sql = QueryBuilder::new(SELECT.replace(
+        " FROM repositories r",
+        ", p.public, p.name AS project_name FROM repositories r",
+    ));
+    push_scope(&mut sql, scope);
+    sql.push(" AND r.name ILIKE ")
+        .push_bind(berth_auth::store::contains_pattern(text))
+        .push(" ESCAPE '\\' ORDER BY r.pull_count DESC, r.name LIMIT ")
+        .push_bind(limit);
+    let found: Vec<Found> = sql.build_query_as().fetch_all(conn).await?;
+    Ok(found
+        .into_iter()
+        .map(|f| (f.repository, f.public, f.project_name))
+        .collect())
+}
+
+/// Project and repository counts by publicity, within a scope.
+#[derive(Debug, Default, sqlx::FromRow)]
+pub struct Counts {
+    pub public_projects: i64,
+    pub private_projects: i64,
+    pub public_repositories: i64,
+    pub private_repositories: i64,
+}
+
+pub async fn counts(conn: &mut PgConnection, scope: Scope) -> Result<Counts, sqlx::Error> {
+    let mut sql = QueryBuilder::new(
+        "SELECT count(*) FILTER (WHERE p.public) AS public_projects,
+                count(*) FILTER (WHERE NOT p.public) AS private_projects,
+                COALESCE(sum(rc.n) FILTER (WHERE p.public), 0)::bigint AS public_repositories,
+                COALESCE(sum(rc.n) FILTER (WHERE NOT p.public), 0)::bigint AS private_repositories
+         FROM projects p
+         LEFT JOIN LATERAL (SELECT count(*) AS n FROM repositories r WHERE r.project_id = p.id) rc ON TRUE
+         WHERE TRUE",
+    );
+    match scope {
+        Scope::Project(id) | Scope::PublicAnd(id) => {
+            sql.push(" AND (p.public OR p.id = ")
+                .push_bind(id)
+                .push(")");
+        }
+        other => push_scope(&mut sql, other),
+    }
+    sql.build_query_as().fetch_one(conn).await
+}
+
+/// Bytes of every stored blob, each once.
+pub async fn total_storage(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(sum(size), 0)::bigint FROM blobs")
+        .fetch_one(conn)
+        .await
+}

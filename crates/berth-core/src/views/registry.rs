@@ -9,7 +9,7 @@ use crate::store::artifacts::{ArtifactRecord, ReferenceRow, TagRow};
 use crate::store::audit::AuditRow;
 use crate::store::labels::LabelRow;
 use crate::store::quotas::QuotaRow;
-use crate::store::repositories::RepositoryRow;
+use crate::store::repositories::{Counts, RepositoryRow};
 
 /// `Repository`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -379,4 +379,99 @@ pub fn audit_log_ext(row: &AuditRow) -> AuditLogExt {
         operation_result: row.success,
         op_time: time(row.op_time),
     }
+}
+
+/// `SearchRepository`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchRepository {
+    project_id: i64,
+    project_name: String,
+    project_public: bool,
+    repository_name: String,
+    pull_count: i64,
+    artifact_count: i64,
+}
+
+/// `Search`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Search {
+    project: Vec<super::Project>,
+    repository: Vec<SearchRepository>,
+}
+
+pub fn search(projects: Vec<super::Project>, found: &[(RepositoryRow, bool, String)]) -> Search {
+    Search {
+        project: projects,
+        repository: found
+            .iter()
+            .map(|(row, public, project_name)| SearchRepository {
+                project_id: row.project_id,
+                project_name: project_name.clone(),
+                project_public: *public,
+                repository_name: row.name.clone(),
+                pull_count: row.pull_count,
+                artifact_count: row.artifact_count,
+            })
+            .collect(),
+    }
+}
+
+/// `Statistic`. The totals are for administrators only.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Statistic {
+    private_project_count: i64,
+    private_repo_count: i64,
+    public_project_count: i64,
+    public_repo_count: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_project_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_repo_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total_storage_consumption: Option<i64>,
+}
+
+pub fn statistic(counts: &Counts, total_storage: Option<i64>) -> Statistic {
+    let admin = total_storage.is_some();
+    Statistic {
+        private_project_count: counts.private_projects,
+        private_repo_count: counts.private_repositories,
+        public_project_count: counts.public_projects,
+        public_repo_count: counts.public_repositories,
+        total_project_count: admin.then_some(counts.private_projects + counts.public_projects),
+        total_repo_count: admin.then_some(counts.private_repositories + counts.public_repositories),
+        total_storage_consumption: total_storage,
+    }
+}
+
+/// `GeneralInfo`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GeneralInfo {
+    pub banner_message: String,
+    pub current_time: String,
+    pub registry_url: String,
+    pub external_url: String,
+    pub auth_mode: String,
+    pub primary_auth_mode: bool,
+    pub project_creation_restriction: String,
+    pub self_registration: bool,
+    pub has_ca_root: bool,
+    pub harbor_version: String,
+    pub registry_storage_provider_name: String,
+    pub read_only: bool,
+    pub notification_enable: bool,
+    pub oidc_provider_name: String,
+}
+
+/// `Storage`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Storage {
+    total: u64,
+    free: u64,
+}
+
+/// `SystemInfo`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SystemInfo {
+    storage: Vec<Storage>,
 }
