@@ -1,7 +1,7 @@
 //! The OpenAPI document of the management API, generated from the handlers'
-//! annotations and the answer types, served at `/api/v2.0/openapi.json`.
+//! annotations and the answer types. The gateway serves it (with its own
+//! probes) at `/api/v2.0/openapi.json`.
 
-use actix_web::HttpResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -105,10 +105,3 @@ impl Modify for Security {
     modifiers(&Security),
 )]
 pub struct ApiDoc;
-
-/// `GET /api/v2.0/openapi.json`.
-pub async fn get_openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(ApiDoc::openapi().to_pretty_json().unwrap_or_default())
-}

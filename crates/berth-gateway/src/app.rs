@@ -10,7 +10,7 @@ use berth_platform::config::Service;
 
 use crate::middleware::body_idle::{BodyIdleTimeout, body_idle};
 use crate::middleware::{body_limit::body_limit, observe::observe, request_id::request_id};
-use crate::routes::{fallback, health, metrics};
+use crate::routes::{api_docs, fallback, health, metrics};
 
 pub fn build(
     platform: Platform,
@@ -53,6 +53,7 @@ pub fn build(
         .wrap(from_fn(body_limit))
         .wrap(from_fn(observe))
         .wrap(from_fn(request_id))
+        .service(api_docs::browser())
         .service(health::get_livez)
         .service(health::get_readyz)
         .service(metrics::get_metrics)
@@ -69,6 +70,7 @@ pub fn build(
                 .app_data(api_json)
                 .service(health::get_ping)
                 .service(health::get_health)
+                .configure(api_docs::configure)
                 .configure(|cfg| {
                     if services.contains(Service::Core) {
                         berth_core::configure(cfg);

@@ -20,41 +20,30 @@ use crate::store::labels;
 use crate::store::repositories::RepositoryRow;
 use crate::views::{self, ArtifactParts};
 
-const ARTIFACTS: &str = "/projects/{project_name}/repositories/{repository_name}/artifacts";
-const ARTIFACT: &str =
-    "/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}";
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource(ARTIFACTS)
+        web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts")
             .route(web::get().to(list_artifacts))
             .route(web::post().to(super::artifact_copy::copy_artifact)),
     )
     .service(
-        web::resource(ARTIFACT)
+        web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}")
             .route(web::get().to(get_artifact))
             .route(web::delete().to(delete_artifact)),
     )
     .service(
-        web::resource(format!("{ARTIFACT}/tags"))
+        web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags")
             .route(web::get().to(list_tags))
             .route(web::post().to(create_tag)),
     )
+    .service(web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/tags/{tag_name}").route(web::delete().to(delete_tag)))
+    .service(web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/accessories").route(web::get().to(list_accessories)))
     .service(
-        web::resource(format!("{ARTIFACT}/tags/{{tag_name}}")).route(web::delete().to(delete_tag)),
-    )
-    .service(
-        web::resource(format!("{ARTIFACT}/accessories")).route(web::get().to(list_accessories)),
-    )
-    .service(
-        web::resource(format!("{ARTIFACT}/additions/{{addition}}"))
+        web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/additions/{addition}")
             .route(web::get().to(super::artifact_additions::get_addition)),
     )
-    .service(web::resource(format!("{ARTIFACT}/labels")).route(web::post().to(add_label)))
-    .service(
-        web::resource(format!("{ARTIFACT}/labels/{{label_id}}"))
-            .route(web::delete().to(remove_label)),
-    );
+    .service(web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/labels").route(web::post().to(add_label)))
+    .service(web::resource("/projects/{project_name}/repositories/{repository_name}/artifacts/{reference}/labels/{label_id}").route(web::delete().to(remove_label)));
 }
 
 /// `with_*` flags, with Harbor's defaults (only tags are on by default).

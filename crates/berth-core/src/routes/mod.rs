@@ -21,7 +21,6 @@ pub(crate) mod users;
 
 /// Mounts the management API; the caller puts it under `/api/v2.0`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/openapi.json").route(web::get().to(crate::openapi::get_openapi)));
     permissions::configure(cfg);
     tokens::configure(cfg);
     users::configure(cfg);

@@ -9,6 +9,14 @@ use serde_json::json;
 
 /// Harbor: "replies a pong ... disregarding the health status of dependent
 /// components". No authentication.
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/ping",
+    tag = "ping",
+    operation_id = "get_ping",
+    responses((status = 200, description = "Pong", content_type = "text/plain", body = String)),
+    security(())
+)]
 #[get("/ping")]
 pub async fn get_ping() -> HttpResponse {
     HttpResponse::Ok()
@@ -18,6 +26,14 @@ pub async fn get_ping() -> HttpResponse {
 
 /// Harbor's `OverallHealthStatus`. Always 200, as Harbor answers: clients
 /// read `status`; load balancers use `/readyz`.
+#[utoipa::path(
+    get,
+    path = "/api/v2.0/health",
+    tag = "health",
+    operation_id = "get_health",
+    responses((status = 200, description = "Overall status and each dependency's (database, redis, storage)", body = Object)),
+    security(())
+)]
 #[get("/health")]
 pub async fn get_health(platform: web::Data<Platform>) -> HttpResponse {
     let report = health::check(&platform).await;

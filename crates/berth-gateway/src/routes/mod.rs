@@ -1,3 +1,4 @@
+pub mod api_docs;
 pub mod fallback;
 pub mod health;
 pub mod metrics;
