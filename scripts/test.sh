@@ -45,14 +45,15 @@ trap 'kill $s3_pid 2>/dev/null || true; rm -rf "$S3_ROOT"' EXIT
 export BERTH_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT
 wait_for "the S3 server" bash -c "exec 3<>/dev/tcp/127.0.0.1/$S3_PORT"
 
-# The `oras` Python package, as a second real client, in a virtualenv under
-# target/ so nothing is installed system-wide.
+# Python clients, in a virtualenv under target/ so nothing is installed
+# system-wide: the `oras` package (a second registry client) and
+# `harbor-api-client` (generated from Harbor's own API spec).
 TOOLS=target/test-tools
-if [ ! -x "$TOOLS/bin/python" ] || ! "$TOOLS/bin/python" -c 'import oras' 2>/dev/null; then
+if [ ! -x "$TOOLS/bin/python" ] || ! "$TOOLS/bin/python" -c 'import oras, harbor_client' 2>/dev/null; then
   command -v python3 >/dev/null || apt_install python3
-  python3 -m venv "$TOOLS" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS"; }
-  say "installing the oras client"
-  "$TOOLS/bin/pip" install --quiet --disable-pip-version-check 'oras==0.2.43'
+  [ -x "$TOOLS/bin/python" ] || python3 -m venv "$TOOLS" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$TOOLS"; }
+  say "installing the oras and Harbor API clients"
+  "$TOOLS/bin/pip" install --quiet --disable-pip-version-check 'oras==0.2.43' 'harbor-api-client==2.12.2'
 fi
 export BERTH_TEST_PYTHON=$PWD/$TOOLS/bin/python
 

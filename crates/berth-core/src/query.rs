@@ -31,6 +31,24 @@ pub fn terms(q: Option<&str>) -> Result<Vec<(String, String)>, Failure> {
         .collect()
 }
 
+/// A boolean query parameter as Harbor (Go's `strconv.ParseBool`) reads
+/// it: `1`, `t`, `T`, `true`, `True`, `TRUE` and their false forms. Generated
+/// clients send `True`.
+pub fn harbor_bool<'de, D>(deserializer: D) -> Result<Option<bool>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let raw: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    raw.map(|text| match text.as_str() {
+        "1" | "t" | "T" | "true" | "True" | "TRUE" => Ok(true),
+        "0" | "f" | "F" | "false" | "False" | "FALSE" => Ok(false),
+        other => Err(serde::de::Error::custom(format!(
+            "{other:?} is not true or false"
+        ))),
+    })
+    .transpose()
+}
+
 /// The error for a key the listing does not filter by.
 pub fn unknown_key(listing: &str, key: &str) -> Failure {
     ApiError::new(
@@ -43,6 +61,22 @@ pub fn unknown_key(listing: &str, key: &str) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Flags {
+        #[serde(default, deserialize_with = "harbor_bool")]
+        flag: Option<bool>,
+    }
+
+    #[test]
+    fn booleans_read_as_go_reads_them() {
+        let read =
+            |q: &str| actix_web::web::Query::<Flags>::from_query(q).map(|f| f.into_inner().flag);
+        assert_eq!(read("flag=True").unwrap(), Some(true));
+        assert_eq!(read("flag=0").unwrap(), Some(false));
+        assert_eq!(read("").unwrap(), None);
+        assert!(read("flag=yes").is_err());
+    }
 
     #[test]
     fn terms_keep_their_values_and_refuse_richer_forms() {

@@ -323,8 +323,8 @@ async fn labels_are_scoped_attached_filtered_and_removed() {
                 .status()
         }
     };
-    assert_eq!(attach(global_id).await, 201);
-    assert_eq!(attach(project_label_id).await, 201);
+    assert_eq!(attach(global_id).await, 200);
+    assert_eq!(attach(project_label_id).await, 200);
     assert_eq!(attach(global_id).await, 409);
     assert_eq!(attach(foreign_id).await, 404);
     let labelled = owner

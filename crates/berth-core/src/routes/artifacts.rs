@@ -49,13 +49,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `with_*` flags, with Harbor's defaults (only tags are on by default).
 #[derive(Debug, Deserialize)]
 pub struct WithFlags {
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     with_tag: Option<bool>,
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     with_label: Option<bool>,
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     with_scan_overview: Option<bool>,
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     with_accessory: Option<bool>,
     #[allow(dead_code)]
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     with_signature: Option<bool>,
     #[allow(dead_code)]
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     with_immutable_status: Option<bool>,
 }
 
@@ -550,7 +556,7 @@ pub struct LabelRef {
         ("reference" = String, Path, description = "Tag or digest"),
     ),
     request_body = LabelRef,
-    responses((status = 201, description = "Added"), (status = 400, description = "The label belongs to another project", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody), (status = 404, description = "Not found or not visible", body = berth_http::ErrorBody), (status = 409, description = "Already added", body = berth_http::ErrorBody)),
+    responses((status = 200, description = "Added"), (status = 400, description = "The label belongs to another project", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody), (status = 404, description = "Not found or not visible", body = berth_http::ErrorBody), (status = 409, description = "Already added", body = berth_http::ErrorBody)),
     security(("basic" = []), ("session" = []))
 )]
 pub(crate) async fn add_label(
@@ -599,7 +605,7 @@ pub(crate) async fn add_label(
         )
         .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().finish())
+    Ok(HttpResponse::Ok().finish())
 }
 
 #[utoipa::path(

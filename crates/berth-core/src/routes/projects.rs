@@ -172,6 +172,7 @@ pub(crate) async fn create_project(
 #[derive(Debug, Deserialize)]
 pub struct ListProjectsQuery {
     name: Option<String>,
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     public: Option<bool>,
     owner: Option<String>,
     q: Option<String>,
