@@ -5,6 +5,7 @@
 //! audit record, and map the answer.
 
 mod filter;
+mod ids;
 mod openapi;
 mod paging;
 mod query;

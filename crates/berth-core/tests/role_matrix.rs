@@ -109,7 +109,153 @@ fn probes() -> Vec<Probe> {
             needs: (Resource::Robot, Action::Create),
             success: 201,
         },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/repositories",
+            body: |_| None,
+            needs: (Resource::Repository, Action::List),
+            success: 200,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/repositories/app",
+            body: |_| None,
+            needs: (Resource::Repository, Action::Read),
+            success: 200,
+        },
+        Probe {
+            method: Method::PUT,
+            path: "/api/v2.0/projects/{p}/repositories/app",
+            body: |who| Some(json!({"description": format!("by {who}")})),
+            needs: (Resource::Repository, Action::Update),
+            success: 200,
+        },
+        Probe {
+            method: Method::DELETE,
+            path: "/api/v2.0/projects/{p}/repositories/del-{who}",
+            body: |_| None,
+            needs: (Resource::Repository, Action::Delete),
+            success: 200,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts",
+            body: |_| None,
+            needs: (Resource::Artifact, Action::List),
+            success: 200,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/v1",
+            body: |_| None,
+            needs: (Resource::Artifact, Action::Read),
+            success: 200,
+        },
+        Probe {
+            method: Method::DELETE,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/d-{who}",
+            body: |_| None,
+            needs: (Resource::Artifact, Action::Delete),
+            success: 200,
+        },
+        Probe {
+            method: Method::POST,
+            path: "/api/v2.0/projects/{p}/repositories/copy-{who}/artifacts?from=team/app:v1",
+            body: |_| None,
+            needs: (Resource::Artifact, Action::Create),
+            success: 201,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/v1/tags",
+            body: |_| None,
+            needs: (Resource::Tag, Action::List),
+            success: 200,
+        },
+        Probe {
+            method: Method::POST,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/v1/tags",
+            body: |who| Some(json!({"name": format!("n-{who}")})),
+            needs: (Resource::Tag, Action::Create),
+            success: 201,
+        },
+        Probe {
+            method: Method::DELETE,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/v1/tags/t-{who}",
+            body: |_| None,
+            needs: (Resource::Tag, Action::Delete),
+            success: 200,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/v1/accessories",
+            body: |_| None,
+            needs: (Resource::Accessory, Action::List),
+            success: 200,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/v1/additions/build_history",
+            body: |_| None,
+            needs: (Resource::ArtifactAddition, Action::Read),
+            success: 200,
+        },
+        Probe {
+            method: Method::POST,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/lab-{who}/labels",
+            body: |_| Some(json!({"id": "{label}"})),
+            needs: (Resource::ArtifactLabel, Action::Create),
+            success: 200,
+        },
+        Probe {
+            method: Method::DELETE,
+            path: "/api/v2.0/projects/{p}/repositories/app/artifacts/lab-{who}/labels/{label}",
+            body: |_| None,
+            needs: (Resource::ArtifactLabel, Action::Delete),
+            success: 200,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/labels?scope=p&project_id={id}",
+            body: |_| None,
+            needs: (Resource::Label, Action::List),
+            success: 200,
+        },
+        Probe {
+            method: Method::POST,
+            path: "/api/v2.0/labels",
+            body: |who| {
+                Some(json!({"name": format!("pl-{who}"), "scope": "p", "project_id": "{id}"}))
+            },
+            needs: (Resource::Label, Action::Create),
+            success: 201,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/projects/{p}/logs",
+            body: |_| None,
+            needs: (Resource::Log, Action::List),
+            success: 200,
+        },
+        Probe {
+            method: Method::GET,
+            path: "/api/v2.0/quotas/{id}",
+            body: |_| None,
+            needs: (Resource::Quota, Action::Read),
+            success: 200,
+        },
     ]
+}
+
+/// Fills a probe's path or body: the project, the caller, the label.
+fn fill(template: &str, project: i64, who: &str, label: i64) -> String {
+    template
+        .replace("{p}", "team")
+        .replace("\"{id}\"", &project.to_string())
+        .replace("{id}", &project.to_string())
+        .replace("{who}", who)
+        .replace("\"{label}\"", &label.to_string())
+        .replace("{label}", &label.to_string())
 }
 
 async fn granted(app: &TestApp, caller: &Caller<'_>, action: &str) -> bool {
@@ -165,16 +311,42 @@ async fn every_role_gets_exactly_what_the_rbac_table_grants_on_every_route() {
     for (name, _, _) in &callers {
         app.new_user(&format!("target-{name}")).await;
     }
+    // What the routes act on: an image to read, and for each caller their
+    // own repository, artifacts and tag to delete or label.
+    let admin = app.admin();
+    admin.push_image("team/app", "v1", "shared").await;
+    for (name, _, _) in &callers {
+        admin
+            .push_image(&format!("team/del-{name}"), "v1", name)
+            .await;
+        admin
+            .push_image("team/app", &format!("d-{name}"), &format!("d-{name}"))
+            .await;
+        admin
+            .push_image("team/app", &format!("lab-{name}"), &format!("lab-{name}"))
+            .await;
+        let tagged = admin
+            .post_json(
+                "/api/v2.0/projects/team/repositories/app/artifacts/v1/tags",
+                &json!({"name": format!("t-{name}")}),
+            )
+            .await;
+        assert_eq!(tagged.status(), 201);
+    }
+    let label = admin
+        .post_json("/api/v2.0/labels", &json!({"name": "matrix"}))
+        .await;
+    assert_eq!(label.status(), 201);
+    let label = berth_testkit::location_id(&label);
 
     let mut mismatches = Vec::new();
     for probe in probes() {
         for (name, who, caller) in &callers {
-            let path = probe
-                .path
-                .replace("{p}", "team")
-                .replace("{id}", &project.to_string());
+            let path = fill(probe.path, project, name, label);
             let mut request = caller.request(probe.method.clone(), &path);
             if let Some(body) = (probe.body)(name) {
+                let body: Value =
+                    serde_json::from_str(&fill(&body.to_string(), project, name, label)).unwrap();
                 request = request.json(&body);
             }
             let status = request.send().await.unwrap().status().as_u16();

@@ -626,9 +626,10 @@ pub(crate) async fn remove_label(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
-    path: web::Path<(String, String, String, i64)>,
+    path: web::Path<(String, String, String, crate::ids::Id)>,
 ) -> Result<HttpResponse, Failure> {
     let (project, repository, reference, label_id) = path.into_inner();
+    let label_id = *label_id;
     let mut tx = auth.db().begin().await?;
     let (access, repo, record) = artifact_for(
         &mut tx,

@@ -232,10 +232,10 @@ pub(crate) async fn create_label(
 pub(crate) async fn get_label(
     auth: web::Data<Auth>,
     principal: Principal,
-    path: web::Path<i64>,
+    path: web::Path<crate::ids::Id>,
 ) -> Result<HttpResponse, Failure> {
     let mut conn = auth.db().acquire().await?;
-    let label = label_for(&mut conn, &principal, *path, Action::Read).await?;
+    let label = label_for(&mut conn, &principal, *path.into_inner(), Action::Read).await?;
     Ok(HttpResponse::Ok().json(views::label(&label)))
 }
 
@@ -253,12 +253,12 @@ pub(crate) async fn update_label(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
-    path: web::Path<i64>,
+    path: web::Path<crate::ids::Id>,
     body: web::Json<LabelReq>,
 ) -> Result<HttpResponse, Failure> {
     let body = body.into_inner();
     let mut tx = auth.db().begin().await?;
-    let label = label_for(&mut tx, &principal, *path, Action::Update).await?;
+    let label = label_for(&mut tx, &principal, *path.into_inner(), Action::Update).await?;
     // Scope and project are fixed at creation; absent fields keep their value.
     let name = match body.name.as_deref() {
         Some(name) => checked_name(Some(name))?,
@@ -299,10 +299,10 @@ pub(crate) async fn delete_label(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
-    path: web::Path<i64>,
+    path: web::Path<crate::ids::Id>,
 ) -> Result<HttpResponse, Failure> {
     let mut tx = auth.db().begin().await?;
-    let label = label_for(&mut tx, &principal, *path, Action::Delete).await?;
+    let label = label_for(&mut tx, &principal, *path.into_inner(), Action::Delete).await?;
     labels::delete(&mut tx, label.id).await?;
     Actor::new(&principal, &req)
         .audit(&mut tx, label.project_id, "label", &label.name, "delete")

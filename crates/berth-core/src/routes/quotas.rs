@@ -95,9 +95,9 @@ pub(crate) async fn list_quotas(
 pub(crate) async fn get_quota(
     auth: web::Data<Auth>,
     principal: Principal,
-    path: web::Path<i64>,
+    path: web::Path<crate::ids::Id>,
 ) -> Result<HttpResponse, Failure> {
-    let id = *path;
+    let id = *path.into_inner();
     let mut conn = auth.db().acquire().await?;
     if principal
         .require_system(Resource::Quota, Action::Read)
@@ -135,11 +135,11 @@ pub(crate) async fn update_quota(
     req: HttpRequest,
     auth: web::Data<Auth>,
     principal: Principal,
-    path: web::Path<i64>,
+    path: web::Path<crate::ids::Id>,
     body: web::Json<QuotaUpdateReq>,
 ) -> Result<HttpResponse, Failure> {
     principal.require_system(Resource::Quota, Action::Update)?;
-    let id = *path;
+    let id = *path.into_inner();
     let hard = body
         .into_inner()
         .hard
