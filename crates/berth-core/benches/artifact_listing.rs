@@ -70,8 +70,14 @@ async fn seed(app: &TestApp) -> i64 {
     .await
     .unwrap();
     // As autovacuum leaves a table at rest: statistics and a visibility map.
-    sqlx::query("VACUUM ANALYZE artifacts").execute(&pool).await.unwrap();
-    sqlx::query("VACUUM ANALYZE tags").execute(&pool).await.unwrap();
+    sqlx::query("VACUUM ANALYZE artifacts")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("VACUUM ANALYZE tags")
+        .execute(&pool)
+        .await
+        .unwrap();
     repository
 }
 

@@ -39,6 +39,17 @@ async fn every_kind_of_change_is_listed_filtered_and_kept_to_its_project() {
         )
         .await;
     assert_eq!(robot.status(), 201);
+    let signed_in = app
+        .client
+        .post(app.url("/c/login"))
+        .form(&[
+            ("principal", "dev"),
+            ("password", berth_testkit::USER_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
     let wrong = app.caller("dev", "Not-The-Passw0rd");
     assert_eq!(wrong.get("/api/v2.0/users/current").await.status(), 401);
     let token = admin.registry_token(&["repository:team/app:pull"]).await;
@@ -100,15 +111,16 @@ async fn every_kind_of_change_is_listed_filtered_and_kept_to_its_project() {
     );
 
     // The extended form carries the outcome: the failed sign-in is there.
-    let failed = entries(
+    let logins = entries(
         &admin,
-        "/api/v2.0/auditlog-exts?q=operation%3Dlogin,username%3Ddev",
+        "/api/v2.0/auditlog-exts?q=operation%3Dlogin,username%3Ddev&sort=op_time",
     )
     .await;
-    assert_eq!(failed.len(), 1);
-    assert_eq!(failed[0]["operation_result"], false);
+    assert_eq!(logins.len(), 2, "{logins:#?}");
+    assert_eq!(logins[0]["operation_result"], true);
+    assert_eq!(logins[1]["operation_result"], false);
     assert!(
-        !failed[0]["operation_description"]
+        !logins[1]["operation_description"]
             .as_str()
             .unwrap()
             .is_empty()

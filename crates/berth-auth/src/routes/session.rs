@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::principal::source_ip;
 use crate::session::{self, COOKIE, CSRF_HEADER};
+use crate::store::audit::{AuditEntry, insert_audit};
 use crate::store::users;
 use crate::{Auth, Principal};
 
@@ -64,6 +65,21 @@ pub async fn post_login(
         .ok_or_else(|| Failure::internal("user vanished during sign-in"))?;
     let (session_id, stored) =
         session::create(auth.platform().redis(), id, user.credential_version).await?;
+    let address = source_ip(&req);
+    insert_audit(
+        &mut conn,
+        &AuditEntry {
+            project_id: None,
+            username: &username,
+            source_ip: address.as_deref(),
+            resource_type: "user",
+            resource: &username,
+            operation: "login",
+            detail: "console sign-in",
+            success: true,
+        },
+    )
+    .await?;
     let cookie = Cookie::build(COOKIE, session_id)
         .path("/")
         .http_only(true)
