@@ -361,6 +361,24 @@ pub fn push_order(sql: &mut QueryBuilder<Postgres>, parts: &[&'static str]) {
     }
 }
 
+/// Appends ` LIMIT … OFFSET …` for a page.
+pub fn push_limit(sql: &mut QueryBuilder<Postgres>, page: berth_auth::store::Page) {
+    sql.push(" LIMIT ")
+        .push_bind(page.page_size)
+        .push(" OFFSET ")
+        .push_bind(page.offset());
+}
+
+/// Appends the ordering and the page.
+pub fn push_page(
+    sql: &mut QueryBuilder<Postgres>,
+    parts: &[&'static str],
+    page: berth_auth::store::Page,
+) {
+    push_order(sql, parts);
+    push_limit(sql, page);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,20 @@ impl RegistryError {
         RegistryError::Oci(ApiError::new(code, message))
     }
 
+    /// The refusal for a link the quota did not allow, if it did not.
+    pub fn from_charge(
+        charge: crate::store::blobs::Charge,
+        project: &str,
+        adding: i64,
+    ) -> Result<(), Self> {
+        match charge {
+            crate::store::blobs::Charge::Linked { .. } => Ok(()),
+            crate::store::blobs::Charge::OverQuota { limit, used } => {
+                Err(Self::quota_exceeded(project, limit, used, adding))
+            }
+        }
+    }
+
     /// A push that would take the project past its storage limit.
     pub fn quota_exceeded(project: &str, limit: i64, used: i64, adding: i64) -> Self {
         RegistryError::Oci(

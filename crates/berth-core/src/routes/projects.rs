@@ -238,19 +238,25 @@ pub(crate) async fn list_projects(
     let page = paging.page()?;
     let filter = filter_from_q(&query)?;
     let sort = parse_sort(query.sort.as_deref())?;
-    let visibility = if principal.is_sysadmin() {
+    let mut conn = auth.db().acquire().await?;
+    let (rows, total) =
+        projects::list_projects(&mut conn, visibility_of(&principal), &filter, sort, page).await?;
+    let items = project_views(&mut conn, &rows).await?;
+    let mut response = HttpResponse::Ok();
+    paging::headers(&mut response, &req, page, total);
+    Ok(response.json(items))
+}
+
+/// Which projects a caller's listings show: all for administrators, public
+/// and member projects for everyone else.
+pub(crate) fn visibility_of(principal: &Principal) -> Visibility {
+    if principal.is_sysadmin() {
         Visibility::All
     } else {
         Visibility::For {
             user_id: principal.user_id(),
         }
-    };
-    let mut conn = auth.db().acquire().await?;
-    let (rows, total) = projects::list_projects(&mut conn, visibility, &filter, sort, page).await?;
-    let items = project_views(&mut conn, &rows).await?;
-    let mut response = HttpResponse::Ok();
-    paging::headers(&mut response, &req, page, total);
-    Ok(response.json(items))
+    }
 }
 
 /// Listed projects with the caller's role and their repository counts.

@@ -88,6 +88,21 @@ pub(crate) async fn repository_for(
     }
 }
 
+/// Which repositories a caller's listings show: everything for
+/// administrators, public projects and their own for everyone else.
+pub(crate) fn scope_of(principal: &Principal) -> Scope {
+    match principal {
+        p if p.is_sysadmin() => Scope::All,
+        Principal::Robot {
+            project_id: Some(id),
+            ..
+        } => Scope::PublicAnd(*id),
+        p => Scope::VisibleTo {
+            user_id: p.user_id(),
+        },
+    }
+}
+
 async fn respond_list(
     req: &HttpRequest,
     conn: &mut PgConnection,
@@ -130,18 +145,8 @@ pub(crate) async fn list_all_repositories(
     query: web::Query<ListQuery>,
     paging: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Failure> {
-    let scope = match &principal {
-        p if p.is_sysadmin() => Scope::All,
-        Principal::Robot {
-            project_id: Some(project_id),
-            ..
-        } => Scope::PublicAnd(*project_id),
-        p => Scope::VisibleTo {
-            user_id: p.user_id(),
-        },
-    };
     let mut conn = auth.db().acquire().await?;
-    respond_list(&req, &mut conn, scope, &query, &paging).await
+    respond_list(&req, &mut conn, scope_of(&principal), &query, &paging).await
 }
 
 #[utoipa::path(

@@ -3,15 +3,16 @@
 
 use actix_web::{HttpResponse, web};
 use berth_auth::store::Page;
-use berth_auth::store::projects::{self, ProjectFilter, ProjectSort, Visibility};
+use berth_auth::store::projects::{self, ProjectFilter, ProjectSort};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
 use berth_platform::config::StorageUrl;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::projects::project_views;
-use crate::store::repositories::{self, Scope};
+use super::projects::{project_views, visibility_of};
+use super::repositories::scope_of;
+use crate::store::repositories;
 use crate::views;
 
 const SEARCH_LIMIT: i64 = 100;
@@ -21,21 +22,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/statistics").route(web::get().to(get_statistic)))
         .service(web::resource("/systeminfo").route(web::get().to(get_system_info)))
         .service(web::resource("/systeminfo/volumes").route(web::get().to(get_volumes)));
-}
-
-/// What the caller may see: everything for administrators, public projects
-/// and their own for everyone else.
-fn scope_of(principal: &Principal) -> Scope {
-    match principal {
-        p if p.is_sysadmin() => Scope::All,
-        Principal::Robot {
-            project_id: Some(id),
-            ..
-        } => Scope::PublicAnd(*id),
-        p => Scope::VisibleTo {
-            user_id: p.user_id(),
-        },
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,17 +49,10 @@ pub(crate) async fn search(
         .map(str::trim)
         .filter(|q| !q.is_empty())
         .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "q is required"))?;
-    let visibility = if principal.is_sysadmin() {
-        Visibility::All
-    } else {
-        Visibility::For {
-            user_id: principal.user_id(),
-        }
-    };
     let mut conn = auth.db().acquire().await?;
     let (rows, _) = projects::list_projects(
         &mut conn,
-        visibility,
+        visibility_of(&principal),
         &ProjectFilter {
             name: Some(text.to_owned()),
             ..ProjectFilter::default()

@@ -2,7 +2,7 @@ use berth_auth::store::Page;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, QueryBuilder};
 
-use crate::filter::{Field, Filter, Kind, push_order};
+use crate::filter::{Field, Filter, Kind, push_limit, push_order, push_page};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ArtifactRecord {
@@ -85,11 +85,7 @@ pub async fn list(
     ));
     sql.push_bind(repository_id);
     filter.push_conditions(&mut sql);
-    push_order(&mut sql, order);
-    sql.push(" LIMIT ")
-        .push_bind(page.page_size)
-        .push(" OFFSET ")
-        .push_bind(page.offset());
+    push_page(&mut sql, order, page);
     sql.push(") SELECT ")
         .push(COLUMNS)
         .push(" FROM page JOIN artifacts a ON a.id = page.id JOIN repositories r ON r.id = a.repository_id");
@@ -173,11 +169,7 @@ pub async fn list_tags(
     );
     sql.push_bind(artifact_id);
     filter.push_conditions(&mut sql);
-    push_order(&mut sql, order);
-    sql.push(" LIMIT ")
-        .push_bind(page.page_size)
-        .push(" OFFSET ")
-        .push_bind(page.offset());
+    push_page(&mut sql, order, page);
     Ok((sql.build_query_as().fetch_all(conn).await?, total))
 }
 
@@ -243,10 +235,7 @@ pub async fn accessories_of(
         .push_bind(subjects.to_vec())
         .push(") ORDER BY a.push_time DESC, a.id DESC");
     if let Some(page) = page {
-        sql.push(" LIMIT ")
-            .push_bind(page.page_size)
-            .push(" OFFSET ")
-            .push_bind(page.offset());
+        push_limit(&mut sql, page);
     }
     Ok((sql.build_query_as().fetch_all(conn).await?, total))
 }

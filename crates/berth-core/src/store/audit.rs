@@ -2,7 +2,7 @@ use berth_auth::store::Page;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, QueryBuilder};
 
-use crate::filter::{Field, Filter, Kind, push_order};
+use crate::filter::{Field, Filter, Kind, push_page};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditRow {
@@ -53,11 +53,7 @@ pub async fn list(
         filter.push_conditions(builder);
     }
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    push_order(&mut sql, order);
-    sql.push(" LIMIT ")
-        .push_bind(page.page_size)
-        .push(" OFFSET ")
-        .push_bind(page.offset());
+    push_page(&mut sql, order, page);
     Ok((sql.build_query_as().fetch_all(conn).await?, total))
 }
 

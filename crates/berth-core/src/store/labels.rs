@@ -3,7 +3,7 @@ use berth_auth::store::contains_pattern;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
-use crate::filter::{Field, Filter, Kind, push_order};
+use crate::filter::{Field, Filter, Kind, push_page};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LabelRow {
@@ -96,11 +96,7 @@ pub async fn list(
     let mut sql = QueryBuilder::new("SELECT ");
     sql.push(COLUMNS).push(" FROM labels l WHERE TRUE");
     restrict(&mut sql);
-    push_order(&mut sql, order);
-    sql.push(" LIMIT ")
-        .push_bind(page.page_size)
-        .push(" OFFSET ")
-        .push_bind(page.offset());
+    push_page(&mut sql, order, page);
     Ok((sql.build_query_as().fetch_all(conn).await?, total))
 }
 

@@ -5,7 +5,7 @@ use berth_auth::store::Page;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, QueryBuilder};
 
-use crate::filter::push_order;
+use crate::filter::push_page;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuotaRow {
@@ -43,11 +43,7 @@ pub async fn list(
         sql.push(" AND p.id = ").push_bind(id);
     }
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
-    push_order(&mut sql, order);
-    sql.push(" LIMIT ")
-        .push_bind(page.page_size)
-        .push(" OFFSET ")
-        .push_bind(page.offset());
+    push_page(&mut sql, order, page);
     Ok((sql.build_query_as().fetch_all(conn).await?, total))
 }
 

@@ -2,7 +2,7 @@ use berth_auth::store::Page;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
-use crate::filter::{Field, Filter, Kind, push_order};
+use crate::filter::{Field, Filter, Kind, push_page};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RepositoryRow {
@@ -92,11 +92,7 @@ pub async fn list(
     let mut sql = QueryBuilder::new(SELECT);
     push_scope(&mut sql, scope);
     filter.push_conditions(&mut sql);
-    push_order(&mut sql, order);
-    sql.push(" LIMIT ")
-        .push_bind(page.page_size)
-        .push(" OFFSET ")
-        .push_bind(page.offset());
+    push_page(&mut sql, order, page);
     let rows = sql.build_query_as().fetch_all(conn).await?;
     Ok((rows, total))
 }

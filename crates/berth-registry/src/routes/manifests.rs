@@ -137,14 +137,7 @@ pub async fn put_manifest(
         body.len() as i64,
     )
     .await?;
-    if let blobs::Charge::OverQuota { limit, used } = charge {
-        return Err(RegistryError::quota_exceeded(
-            &project.name,
-            limit,
-            used,
-            body.len() as i64,
-        ));
-    }
+    RegistryError::from_charge(charge, &project.name, body.len() as i64)?;
     let annotations = parsed.annotations.clone().map(serde_json::Value::Object);
     let (artifact_id, _) = artifacts::upsert_artifact(
         &mut tx,

@@ -93,14 +93,7 @@ async fn commit_blob(
         size as i64,
     )
     .await?;
-    if let blobs::Charge::OverQuota { limit, used } = charge {
-        return Err(RegistryError::quota_exceeded(
-            &project.name,
-            limit,
-            used,
-            size as i64,
-        ));
-    }
+    RegistryError::from_charge(charge, &project.name, size as i64)?;
     tx.commit().await?;
     Ok(())
 }
