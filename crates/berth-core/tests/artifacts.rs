@@ -470,3 +470,78 @@ async fn deleting_artifacts_respects_indexes_and_takes_accessories_along() {
         200
     );
 }
+
+/// A Helm chart archive: `demo/Chart.yaml`, `demo/values.yaml`,
+/// `demo/README.md`, gzipped.
+fn chart_archive() -> Vec<u8> {
+    let mut archive = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (path, text) in [
+        (
+            "demo/Chart.yaml",
+            "apiVersion: v2\nname: demo\nversion: 1.0.0\n",
+        ),
+        ("demo/values.yaml", "replicas: 3\n"),
+        ("demo/README.md", "# Demo chart\n"),
+        ("demo/templates/values.yaml", "not: this one\n"),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(text.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        archive
+            .append_data(&mut header, path, text.as_bytes())
+            .unwrap();
+    }
+    archive.into_inner().unwrap().finish().unwrap()
+}
+
+#[tokio::test]
+async fn helm_charts_show_their_values_and_readme() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin();
+    app.new_project(&admin, "team", false).await;
+    let token = admin
+        .registry_token(&["repository:team/charts/demo:pull,push"])
+        .await;
+    let config = br#"{"name":"demo","version":"1.0.0","apiVersion":"v2"}"#;
+    let archive = chart_archive();
+    for blob in [&config[..], &archive] {
+        assert_eq!(admin.push_blob(&token, "team/charts/demo", blob).await, 201);
+    }
+    let manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": sha256(config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "digest": sha256(&archive), "size": archive.len()}],
+    }))
+    .unwrap();
+    assert_eq!(
+        admin
+            .push_manifest(&token, "team/charts/demo", "1.0.0", OCI_MANIFEST, &manifest)
+            .await,
+        201
+    );
+    let base = "/api/v2.0/projects/team/repositories/charts%252Fdemo/artifacts/1.0.0";
+    let chart = admin.get_json(base, 200).await;
+    assert_eq!(chart["type"], "CHART");
+    let links: Vec<&String> = chart["addition_links"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(links, ["readme.md", "values.yaml"]);
+    let values = admin.get(&format!("{base}/additions/values.yaml")).await;
+    assert_eq!(values.status(), 200);
+    assert_eq!(values.text().await.unwrap(), "replicas: 3\n");
+    let readme = admin.get(&format!("{base}/additions/readme.md")).await;
+    assert_eq!(readme.text().await.unwrap(), "# Demo chart\n");
+    assert_eq!(
+        admin
+            .get(&format!("{base}/additions/build_history"))
+            .await
+            .status(),
+        404
+    );
+}

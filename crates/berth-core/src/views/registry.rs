@@ -226,7 +226,7 @@ pub struct ArtifactParts {
 pub fn addition_names(record: &ArtifactRecord) -> &'static [&'static str] {
     match artifact_kind(record) {
         "IMAGE" if record.config_media_type.is_some() => &["build_history"],
-        "CHART" => &["values.yaml", "readme.md", "dependencies"],
+        "CHART" => &["values.yaml", "readme.md"],
         _ => &[],
     }
 }
