@@ -48,7 +48,7 @@ export BERTH_MAX_BLOB_BYTES=$(( (SIZE_MIB + 1) * 1024 * 1024 ))
 export BERTH_LOG=warn
 URL=http://127.0.0.1:$PORT
 
-./target/release/berth serve &
+./target/release/berth serve 2>"$WORK/server.log" &
 server=$!
 wait_for "berth" curl -fsS "$URL/readyz"
 
@@ -72,6 +72,14 @@ elapsed() { # command... -> seconds on stdout
 }
 median() { python3 -c 'import statistics, sys; print(statistics.median(map(float, sys.argv[1:])))' "$@"; }
 
+# Streams the file from standard input (--data-binary would read it all
+# into curl first, and --upload-file with a file name appends it to a URL
+# ending in a slash).
+push() { # token round
+  curl -fsS -X POST -H "Authorization: Bearer $1" -H 'content-type: application/octet-stream' \
+    --upload-file - "$URL/v2/bench/blob$2/blobs/uploads/?digest=$DIGEST" < "$WORK/blob"
+}
+
 hashes=() cats=() pushes=() pulls=()
 for round in $(seq 1 "$ROUNDS"); do
   hashes+=("$(elapsed sha256sum "$WORK/blob")")
@@ -79,9 +87,7 @@ for round in $(seq 1 "$ROUNDS"); do
   # A new repository each round, so each push really stores the blob.
   rm -rf "$WORK/blobs/blobs"
   t=$(token "$round")
-  pushes+=("$(elapsed curl -fsS -X POST -H "Authorization: Bearer $t" \
-    -H 'content-type: application/octet-stream' --data-binary @"$WORK/blob" \
-    "$URL/v2/bench/blob$round/blobs/uploads/?digest=$DIGEST")")
+  pushes+=("$(elapsed push "$t" "$round")") || { tail -20 "$WORK/server.log" >&2; exit 1; }
   pulls+=("$(elapsed curl -fsS -H "Authorization: Bearer $t" -o /dev/null \
     "$URL/v2/bench/blob$round/blobs/$DIGEST")")
 done
@@ -126,6 +132,6 @@ report "sha256sum" "$(median "${hashes[@]}")"
 report "cat" "$(median "${cats[@]}")"
 report "push" "$(median "${pushes[@]}")"
 report "pull" "$(median "${pulls[@]}")"
-python3 -c 'import sys; p, h, c, l = map(float, sys.argv[1:]); print(f"push/sha256sum {p / h:.2f}x   pull/cat {l / c:.2f}x")' \
+python3 -c 'import sys; push, hashing, pull, cat = map(float, sys.argv[1:]); print(f"push time / sha256sum time {push / hashing:.2f}x   pull time / cat time {pull / cat:.2f}x")' \
   "$(median "${pushes[@]}")" "$(median "${hashes[@]}")" "$(median "${pulls[@]}")" "$(median "${cats[@]}")"
 echo "server peak RSS: $((peak_kib / 1024)) MiB after the pushes and pulls, $((ranged_peak_kib / 1024)) MiB after 200 concurrent ranged pulls; $open_fds descriptors open after them"
