@@ -7,7 +7,9 @@ pub mod layout;
 use berth_types::{Digest, DigestAlgorithm};
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
-use object_store::{GetOptions, GetRange, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{
+    GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart,
+};
 use sha2::Digest as _;
 use std::ops::Range;
 use std::sync::Arc;
@@ -17,6 +19,58 @@ use std::sync::Arc;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// How many ready pieces of a read are sent as one.
 const READ_COALESCE: usize = 32;
+/// How much of a local file one read takes: large enough that a gigabyte is
+/// a few thousand reads (object_store's own stream reads 8 KiB at a time,
+/// each on the blocking pool), small enough to keep memory flat.
+const FILE_READ_BYTES: usize = 256 * 1024;
+
+/// The bytes `range` of a local file, read in large pieces.
+fn file_stream(
+    file: std::fs::File,
+    range: std::ops::Range<u64>,
+) -> BoxStream<'static, Result<Bytes, StorageError>> {
+    use tokio::io::{AsyncReadExt, AsyncSeekExt};
+    let file = tokio::fs::File::from_std(file);
+    let state = (file, range.start, range.end - range.start, false);
+    futures::stream::try_unfold(
+        state,
+        |(mut file, start, remaining, positioned)| async move {
+            if remaining == 0 {
+                return Ok(None);
+            }
+            let io = |e: std::io::Error| {
+                StorageError::Backend(object_store::Error::Generic {
+                    store: "LocalFileSystem",
+                    source: Box::new(e),
+                })
+            };
+            if !positioned {
+                file.seek(std::io::SeekFrom::Start(start))
+                    .await
+                    .map_err(io)?;
+            }
+            let want = remaining.min(FILE_READ_BYTES as u64) as usize;
+            let mut buffer = bytes::BytesMut::with_capacity(want);
+            while buffer.len() < want {
+                let read = (&mut file)
+                    .take((want - buffer.len()) as u64)
+                    .read_buf(&mut buffer)
+                    .await
+                    .map_err(io)?;
+                if read == 0 {
+                    return Err(io(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "blob file is shorter than its recorded size",
+                    )));
+                }
+            }
+            let chunk = buffer.freeze();
+            let left = remaining - chunk.len() as u64;
+            Ok(Some((chunk, (file, start, left, true))))
+        },
+    )
+    .boxed()
+}
 /// Parts in flight per write.
 const PARTS_IN_FLIGHT: usize = 2;
 
@@ -189,20 +243,22 @@ impl BlobStore {
             ..GetOptions::default()
         };
         let result = self.store.get_opts(&location, options).await?;
-        // Backends yield small pieces (8 KiB from the filesystem); sending
-        // each as its own write costs more than copying them into larger ones.
-        let body = result
-            .into_stream()
-            .map_err(StorageError::from)
-            .ready_chunks(READ_COALESCE)
-            .map(|pieces| {
-                let pieces: Vec<Bytes> = pieces.into_iter().collect::<Result<_, _>>()?;
-                Ok(match pieces.len() {
-                    1 => pieces.into_iter().next().expect("one piece"),
-                    _ => Bytes::from(pieces.concat()),
+        let body = match result.payload {
+            GetResultPayload::File(file, _) => file_stream(file, result.range),
+            // Remote backends yield small pieces; sending each as its own
+            // write costs more than copying them into larger ones.
+            GetResultPayload::Stream(stream) => stream
+                .map_err(StorageError::from)
+                .ready_chunks(READ_COALESCE)
+                .map(|pieces| {
+                    let pieces: Vec<Bytes> = pieces.into_iter().collect::<Result<_, _>>()?;
+                    Ok(match pieces.len() {
+                        1 => pieces.into_iter().next().expect("one piece"),
+                        _ => Bytes::from(pieces.concat()),
+                    })
                 })
-            })
-            .boxed();
+                .boxed(),
+        };
         Ok(BlobRead {
             size,
             range: served,
