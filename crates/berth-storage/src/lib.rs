@@ -21,8 +21,10 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 const READ_COALESCE: usize = 32;
 /// How much of a local file one read takes: large enough that a gigabyte is
 /// a few thousand reads (object_store's own stream reads 8 KiB at a time,
-/// each on the blocking pool), small enough to keep memory flat.
-const FILE_READ_BYTES: usize = 256 * 1024;
+/// each on the blocking pool), small enough that 200 concurrent downloads
+/// hold little memory. Measured on 1 GiB: 64 KiB pulls at 635 MiB/s, 256 KiB
+/// at 1038 MiB/s but with a quarter more peak memory under 200 downloads.
+const FILE_READ_BYTES: usize = 128 * 1024;
 
 /// The bytes `range` of a local file, read in large pieces.
 fn file_stream(
