@@ -26,6 +26,20 @@ const ROBOT_GRANTS: &[(Resource, Action)] = &[
     (Resource::Robot, Action::List),
 ];
 
+/// What the system robot in this test is granted in the project.
+const SYSTEM_ROBOT_GRANTS: &[(Resource, Action)] = &[
+    (Resource::Repository, Action::List),
+    (Resource::Repository, Action::Read),
+    (Resource::Repository, Action::Pull),
+    (Resource::Artifact, Action::List),
+    (Resource::Artifact, Action::Read),
+    (Resource::Artifact, Action::Delete),
+    (Resource::Tag, Action::List),
+    (Resource::Tag, Action::Create),
+    (Resource::Label, Action::List),
+    (Resource::Quota, Action::Read),
+];
+
 impl Who {
     fn allows(self, resource: Resource, action: Action) -> bool {
         match self {
@@ -304,6 +318,27 @@ async fn every_role_gets_exactly_what_the_rbac_table_grants_on_every_route() {
         .unwrap();
     let robot_caller = app.caller("robot$team+matrix", robot["secret"].as_str().unwrap());
     callers.push(("robot".into(), Who::Robot(ROBOT_GRANTS), robot_caller));
+    let access: Vec<Value> = SYSTEM_ROBOT_GRANTS
+        .iter()
+        .map(|(resource, action)| json!({"resource": resource.as_str(), "action": action.as_str()}))
+        .collect();
+    let system_robot: Value = app
+        .admin()
+        .post_json(
+            "/api/v2.0/robots",
+            &json!({"name": "fleet", "level": "system", "duration": -1,
+                "permissions": [{"kind": "project", "namespace": "team", "access": access}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let system_caller = app.caller("robot$fleet", system_robot["secret"].as_str().unwrap());
+    callers.push((
+        "sysrobot".into(),
+        Who::Robot(SYSTEM_ROBOT_GRANTS),
+        system_caller,
+    ));
     let (outsider, _) = app.new_user("outsider").await;
     callers.push(("outsider".into(), Who::Outsider, outsider));
     callers.push(("anonymous".into(), Who::Anonymous, app.anonymous()));
