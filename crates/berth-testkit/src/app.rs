@@ -83,6 +83,17 @@ impl TestAppBuilder {
         )
     }
 
+    /// Listen on a port chosen now and make it the external address, so
+    /// the token realm in registry challenges is reachable by real clients
+    /// (skopeo, browsers) at the address the challenge names.
+    pub fn on_its_own_port(self) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        self.setting("BERTH_HTTP_ADDR", format!("127.0.0.1:{port}"))
+    }
+
     /// Start from an empty database, so start-up applies the migrations.
     pub fn unmigrated(mut self) -> Self {
         self.migrated = false;

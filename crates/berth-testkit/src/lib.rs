@@ -11,6 +11,7 @@
 mod app;
 mod caller;
 mod database;
+pub mod oci;
 mod push;
 
 pub use app::{ADMIN_PASSWORD, HealthReport, TestApp, TestAppBuilder, USER_PASSWORD, location_id};
