@@ -57,13 +57,30 @@ if [ ! -x "$TOOLS/bin/python" ] || ! "$TOOLS/bin/python" -c 'import oras, harbor
 fi
 export BERTH_TEST_PYTHON=$PWD/$TOOLS/bin/python
 
+# The web console: its generated API client must match docs/openapi.json, its
+# unit tests must pass, and its build is what the binary serves and what the
+# browser tests (Debian's Chromium, driven by playwright-core) exercise.
+command -v node >/dev/null || apt_install nodejs npm
+command -v chromium >/dev/null || apt_install chromium
+say "web console: npm ci, generated client, unit tests, build"
+npm --prefix web-ui ci --no-audit --no-fund --loglevel=error
+npm --prefix web-ui run --silent check:generated
+npm --prefix web-ui test --silent
+npm --prefix web-ui run --silent build
+export BERTH_TEST_CONSOLE=1
+export BERTH_TEST_SCREENSHOTS=$PWD/target/console-screenshots
+rm -rf "$BERTH_TEST_SCREENSHOTS"
+
 say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 say "tests"
+status=0
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  cargo nextest run --workspace --locked --no-fail-fast || status=$?
 else
-  cargo test --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --no-fail-fast || status=$?
 fi
+say "console screenshots: $BERTH_TEST_SCREENSHOTS"
+exit $status

@@ -30,6 +30,12 @@ ADMIN_PASSWORD=${BERTH_ADMIN_PASSWORD:-$(secret admin-password)}
 ensure_role berth "$DB_PASSWORD"
 ensure_database berth berth
 
+# The console is embedded in the binary, so it is built first.
+command -v node >/dev/null || apt_install nodejs npm
+say "building the web console"
+npm --prefix web-ui ci --no-audit --no-fund --loglevel=error
+npm --prefix web-ui run --silent build
+
 say "building berth (release)"
 cargo build --release --locked -p berth
 

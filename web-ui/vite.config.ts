@@ -25,5 +25,7 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // PatternFly's ESM imports its CSS; let Vite (not Node) load it.
+    server: { deps: { inline: [/@patternfly\//] } },
   },
 });
