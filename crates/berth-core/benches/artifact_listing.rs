@@ -50,9 +50,9 @@ async fn seed(app: &TestApp) -> i64 {
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO artifacts (repository_id, digest, media_type, config_media_type, size, push_time, extra_attrs)
+        "INSERT INTO artifacts (repository_id, digest, media_type, config_media_type, size, total_size, push_time, extra_attrs)
          SELECT $1, 'sha256:' || lpad(to_hex(n), 64, '0'), 'application/vnd.oci.image.manifest.v1+json',
-                'application/vnd.oci.image.config.v1+json', 1000 + n,
+                'application/vnd.oci.image.config.v1+json', 1000 + n, 1000000 + n,
                 now() - make_interval(secs => n), '{\"architecture\": \"amd64\", \"os\": \"linux\"}'
          FROM generate_series(1, $2) AS n",
     )

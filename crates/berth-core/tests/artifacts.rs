@@ -109,6 +109,11 @@ async fn artifacts_list_top_level_with_harbor_fields_filters_and_paging() {
         "application/vnd.oci.image.config.v1+json"
     );
     assert_eq!(image["manifest_media_type"], OCI_MANIFEST);
+    assert_eq!(
+        image["size"],
+        (amd.manifest.len() as u64 + amd.blob_bytes),
+        "the manifest with its config and layer"
+    );
     assert_eq!(image["extra_attrs"]["architecture"], "amd64");
     assert_eq!(image["extra_attrs"]["os"], "linux");
     assert_eq!(

@@ -199,6 +199,7 @@ pub(crate) async fn copy_artifact(
                 subject_digest: record.subject_digest.as_deref(),
                 annotations: record.annotations.as_ref(),
                 extra_attrs: record.extra_attrs.as_ref(),
+                total_size: record.total_size,
             },
         )
         .await?;

@@ -15,6 +15,8 @@ pub struct ArtifactRecord {
     pub artifact_type: Option<String>,
     pub config_media_type: Option<String>,
     pub size: i64,
+    /// The manifest with its config, layers and entries.
+    pub total_size: i64,
     pub subject_digest: Option<String>,
     pub annotations: Option<serde_json::Value>,
     pub extra_attrs: Option<serde_json::Value>,
@@ -25,7 +27,7 @@ pub struct ArtifactRecord {
 
 const COLUMNS: &str =
     "a.id, a.repository_id, r.project_id, r.name AS repository_name, a.digest, a.media_type,
-    a.artifact_type, a.config_media_type, a.size, a.subject_digest, a.annotations, a.extra_attrs,
+    a.artifact_type, a.config_media_type, a.size, a.total_size, a.subject_digest, a.annotations, a.extra_attrs,
     a.push_time, a.pull_time, a.parents";
 
 pub const FIELDS: &[Field] = &[
@@ -33,7 +35,7 @@ pub const FIELDS: &[Field] = &[
     Field::column("media_type", "a.config_media_type", Kind::Text),
     Field::column("manifest_media_type", "a.media_type", Kind::Text),
     Field::column("artifact_type", "a.artifact_type", Kind::Text),
-    Field::column("size", "a.size", Kind::Integer),
+    Field::column("size", "a.total_size", Kind::Integer),
     Field::column("push_time", "a.push_time", Kind::Time),
     Field::column("pull_time", "a.pull_time", Kind::Time),
     Field::exists(
@@ -53,7 +55,7 @@ pub const FIELDS: &[Field] = &[
 pub const SORTS: &[(&str, &str)] = &[
     ("push_time", "a.push_time"),
     ("pull_time", "a.pull_time"),
-    ("size", "a.size"),
+    ("size", "a.total_size"),
     ("digest", "a.digest"),
 ];
 pub const DEFAULT_SORT: &str = "a.push_time DESC";

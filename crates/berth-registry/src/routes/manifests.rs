@@ -139,6 +139,8 @@ pub async fn put_manifest(
     .await?;
     RegistryError::from_charge(charge, &project.name, body.len() as i64)?;
     let annotations = parsed.annotations.clone().map(serde_json::Value::Object);
+    let total_size = body.len() as i64
+        + artifacts::referenced_size(&mut tx, repository_id, &blob_digests, &children).await?;
     let (artifact_id, _) = artifacts::upsert_artifact(
         &mut tx,
         &NewArtifact {
@@ -155,6 +157,7 @@ pub async fn put_manifest(
                 .as_deref(),
             annotations: annotations.as_ref(),
             extra_attrs: extra_attrs.as_ref(),
+            total_size,
         },
     )
     .await?;

@@ -58,6 +58,8 @@ pub struct NewArtifact<'a> {
     pub subject_digest: Option<&'a str>,
     pub annotations: Option<&'a serde_json::Value>,
     pub extra_attrs: Option<&'a serde_json::Value>,
+    /// The manifest with everything it references (Harbor's `size`).
+    pub total_size: i64,
 }
 
 /// Inserts the artifact, or finds it when the same manifest was pushed
@@ -68,8 +70,8 @@ pub async fn upsert_artifact(
 ) -> Result<(i64, bool), sqlx::Error> {
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO artifacts (repository_id, digest, media_type, artifact_type, config_media_type, size,
-                                subject_digest, annotations, extra_attrs)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                                subject_digest, annotations, extra_attrs, total_size)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (repository_id, digest) DO NOTHING RETURNING id",
     )
     .bind(artifact.repository_id)
@@ -81,6 +83,7 @@ pub async fn upsert_artifact(
     .bind(artifact.subject_digest)
     .bind(artifact.annotations)
     .bind(artifact.extra_attrs)
+    .bind(artifact.total_size)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(id) = inserted {
@@ -214,5 +217,25 @@ pub async fn list_referrers(
     .bind(repository)
     .bind(subject)
     .fetch_all(conn)
+    .await
+}
+
+/// What an artifact referencing these blobs and these manifests (in the
+/// repository) adds to its own manifest's size.
+pub async fn referenced_size(
+    conn: &mut PgConnection,
+    repository_id: i64,
+    blobs: &[String],
+    manifests: &[String],
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE((SELECT sum(size) FROM blobs WHERE digest = ANY($2)), 0)::bigint
+              + COALESCE((SELECT sum(total_size) FROM artifacts
+                          WHERE repository_id = $1 AND digest = ANY($3)), 0)::bigint",
+    )
+    .bind(repository_id)
+    .bind(blobs)
+    .bind(manifests)
+    .fetch_one(conn)
     .await
 }
