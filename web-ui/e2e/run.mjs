@@ -101,7 +101,70 @@ try {
   await shot("login");
   await signIn("admin", adminPassword);
 
+  // 1b. Create a private project in the browser, then make it public on its Configuration tab.
+  const created = "e2e-created";
+  log(`create project ${created}`);
+  await page.goto(`${base}/projects`);
+  await expectVisible(tid("projects-table"), "the project table");
+  const existing = await page.request.get(`${base}/api/v2.0/projects/${created}`, { headers: { "X-Is-Resource-Name": "true" } });
+  if (existing.status() === 404) {
+    await page.click(tid("create-project"));
+    await expectVisible(tid("create-project-modal"), "the new-project dialog");
+    await page.fill(tid("project-name"), created);
+    if (await page.locator(tid("project-public")).isChecked()) throw new Error("a new project defaults to public");
+    await page.click(tid("create-project-submit"));
+    await Promise.race([
+      page.locator(tid("create-project-modal")).waitFor({ state: "detached" }),
+      page
+        .locator(tid("project-name-error"))
+        .waitFor({ state: "visible" })
+        .then(async () => {
+          throw new Error(`creating ${created} failed: ${await page.locator(tid("project-name-error")).innerText()}`);
+        }),
+    ]);
+  } else if (!existing.ok()) {
+    throw new Error(`looking up project ${created}: HTTP ${existing.status()}`);
+  } else {
+    console.error(`e2e: project ${created} already exists; not creating it again`);
+  }
+  await page.fill(`${tid("project-search")} input`, created);
+  await expectVisible(tid(`project-row-${created}`), `the row of the new project ${created}`);
+  await shot("project-created");
+
+  log(`configuration of ${created}`);
+  await page.click(tid(`project-link-${created}`));
+  await expectVisible(tid("tab-configuration"), "the Configuration tab");
+  await page.click(`${tid("tab-configuration")} button, button${tid("tab-configuration")}`);
+  await expectVisible(tid("config-public"), "the public switch");
+  await expectVisible(tid("config-quota-usage"), "the storage usage");
+  const publicSwitch = page.locator(tid("config-public"));
+  if (await publicSwitch.isChecked()) {
+    if (existing.status() === 404) throw new Error(`the new project ${created} is public`);
+    // Left public by an earlier run against this server: make it private first.
+    await publicSwitch.uncheck({ force: true });
+    await page.click(tid("config-save"));
+    await expectVisible(tid("config-saved"), "the saved notice (private)");
+  }
+  await publicSwitch.check({ force: true });
+  await page.click(tid("config-save"));
+  await Promise.race([
+    page.locator(tid("config-saved")).waitFor({ state: "visible" }),
+    page
+      .locator(tid("config-public-error"))
+      .waitFor({ state: "visible" })
+      .then(async () => {
+        throw new Error(`making ${created} public failed: ${await page.locator(tid("config-public-error")).innerText()}`);
+      }),
+  ]);
+  await page.reload();
+  await expectVisible(tid("config-public"), "the public switch after reloading");
+  if (!(await page.locator(tid("config-public")).isChecked())) throw new Error(`${created} is not public after saving`);
+  await expectVisible(tid("config-quota-save"), "the administrator's quota editor");
+  await page.waitForLoadState("networkidle").catch(() => {});
+  await shot("configuration");
+
   log("project list");
+  await page.goto(`${base}/projects`);
   await expectVisible(tid("projects-table"), "the project table");
   await page.fill(`${tid("project-search")} input`, project);
   await expectVisible(tid(`project-row-${project}`), `the row of project ${project}`);
@@ -174,7 +237,13 @@ try {
   await expectVisible(`${tid("log-row")}[data-operation="push"]`, "a push entry in the project log");
   await shot("logs");
 
-  // 6. Administration pages.
+  // 6. Administration pages; robot accounts through the navigation.
+  log("admin robot accounts");
+  await page.click(tid("nav-admin-robots"));
+  await expectVisible(tid("admin-robots-table"), "the robot accounts page");
+  await expectVisible('[data-testid^="robot-row-robot$"]', "a robot among all robot accounts");
+  await page.waitForLoadState("networkidle").catch(() => {});
+  await shot("admin-robots");
   for (const [path, id, name] of [
     ["/admin/users", "users-table", "admin-users"],
     ["/admin/audit-logs", "logs-table", "admin-audit-logs"],

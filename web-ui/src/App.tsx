@@ -14,6 +14,7 @@ const RepositoryPage = lazy(() => import("./pages/project/RepositoryPage"));
 const UsersPage = lazy(() => import("./pages/admin/UsersPage"));
 const AuditLogPage = lazy(() => import("./pages/admin/AuditLogPage"));
 const SystemInfoPage = lazy(() => import("./pages/admin/SystemInfoPage"));
+const RobotsPage = lazy(() => import("./pages/admin/RobotsPage"));
 
 export function makeQueryClient() {
   return new QueryClient({
@@ -46,6 +47,7 @@ const router = createBrowserRouter([
         children: [
           { index: true, element: <Navigate to="users" replace /> },
           { path: "users", element: <UsersPage /> },
+          { path: "robots", element: <RobotsPage /> },
           { path: "audit-logs", element: <AuditLogPage /> },
           { path: "system", element: <SystemInfoPage /> },
         ],

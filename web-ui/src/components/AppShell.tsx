@@ -107,6 +107,9 @@ export default function AppShell() {
                 <NavLinkItem to="/admin/users" testId="nav-admin-users">
                   Users
                 </NavLinkItem>
+                <NavLinkItem to="/admin/robots" testId="nav-admin-robots">
+                  Robot accounts
+                </NavLinkItem>
                 <NavLinkItem to="/admin/audit-logs" testId="nav-admin-audit">
                   Audit log
                 </NavLinkItem>

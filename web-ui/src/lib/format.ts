@@ -35,3 +35,24 @@ export function formatExpiry(expiresAt: number | null | undefined): string {
   if (expiresAt == null || expiresAt < 0) return "Never";
   return new Date(expiresAt * 1000).toLocaleString();
 }
+
+/** Units offered for storage limits. */
+export const QUOTA_UNITS = [
+  { label: "MiB", factor: 1024 ** 2 },
+  { label: "GiB", factor: 1024 ** 3 },
+  { label: "TiB", factor: 1024 ** 4 },
+] as const;
+
+/** "1.5" GiB → 1610612736 bytes; NaN for anything that is not a positive number or unit. */
+export function quotaToBytes(value: string, unit: string): number {
+  const factor = QUOTA_UNITS.find((u) => u.label === unit)?.factor;
+  const n = Number(value);
+  if (!factor || value.trim() === "" || !Number.isFinite(n) || n <= 0) return NaN;
+  return Math.round(n * factor);
+}
+
+/** Bytes → the largest unit that shows them as at least 1, e.g. 1073741824 → { value: "1", unit: "GiB" }. */
+export function bytesToQuota(bytes: number): { value: string; unit: string } {
+  const u = [...QUOTA_UNITS].reverse().find((x) => bytes >= x.factor) ?? QUOTA_UNITS[0];
+  return { value: String(Number((bytes / u.factor).toFixed(3))), unit: u.label };
+}

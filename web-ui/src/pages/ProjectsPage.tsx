@@ -36,7 +36,7 @@ import { useAuth } from "../auth/AuthContext";
 import { ConfirmModal, EmptyTable, ErrorState, Pager, TableSkeleton } from "../components/common";
 import { useDebounced } from "../components/useDebounced";
 import { apiErrorMessage } from "../lib/errors";
-import { formatTime, humanSize } from "../lib/format";
+import { formatTime, humanSize, QUOTA_UNITS } from "../lib/format";
 
 export function QuotaBar({ used, hard }: { used: number; hard: number }) {
   if (hard < 0) {
@@ -71,11 +71,7 @@ function QuotaCell({ name }: { name: string }) {
   return <QuotaBar used={q.used?.storage ?? 0} hard={q.hard?.storage ?? -1} />;
 }
 
-const UNITS = [
-  { label: "MiB", factor: 1024 ** 2 },
-  { label: "GiB", factor: 1024 ** 3 },
-  { label: "TiB", factor: 1024 ** 4 },
-];
+const UNITS = QUOTA_UNITS;
 
 function CreateProjectModal({ isOpen, onClose }: { isOpen: boolean; onClose: () => void }) {
   const qc = useQueryClient();

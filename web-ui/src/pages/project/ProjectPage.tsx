@@ -19,8 +19,9 @@ import RepositoriesTab from "./RepositoriesTab";
 import MembersTab from "./MembersTab";
 import RobotsTab from "./RobotsTab";
 import LogsTab from "./LogsTab";
+import ConfigurationTab from "./ConfigurationTab";
 
-const TABS = ["repositories", "members", "robots", "logs"] as const;
+const TABS = ["repositories", "members", "robots", "logs", "configuration"] as const;
 type TabKey = (typeof TABS)[number];
 
 export default function ProjectPage() {
@@ -84,6 +85,7 @@ export default function ProjectPage() {
           {showMembers && <Tab eventKey="members" title={<TabTitleText>Members</TabTitleText>} data-testid="tab-members" />}
           {showRobots && <Tab eventKey="robots" title={<TabTitleText>Robot accounts</TabTitleText>} data-testid="tab-robots" />}
           {showLogs && <Tab eventKey="logs" title={<TabTitleText>Logs</TabTitleText>} data-testid="tab-logs" />}
+          <Tab eventKey="configuration" title={<TabTitleText>Configuration</TabTitleText>} data-testid="tab-configuration" />
         </Tabs>
       </PageSection>
       <PageSection>
@@ -91,6 +93,7 @@ export default function ProjectPage() {
         {tab === "members" && (perms.isLoading ? <LoadingState /> : <MembersTab project={p} permissions={permissions} />)}
         {tab === "robots" && (perms.isLoading ? <LoadingState /> : <RobotsTab project={p} permissions={permissions} />)}
         {tab === "logs" && <LogsTab project={p} />}
+        {tab === "configuration" && (perms.isLoading ? <LoadingState /> : <ConfigurationTab project={p} permissions={permissions} />)}
       </PageSection>
     </>
   );

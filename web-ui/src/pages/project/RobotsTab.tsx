@@ -8,7 +8,6 @@ import {
   FormHelperText,
   HelperText,
   HelperTextItem,
-  Label,
   Modal,
   ModalBody,
   ModalFooter,
@@ -21,8 +20,10 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../../api/client";
 import { untypedQuery, type Project, type Robot } from "../../api/queries";
+import { useDeleteRobot, useToggleRobot } from "../../api/robots";
 import { ConfirmModal, EmptyTable, ErrorState, InlineError, LoadingState, Pager, TableSkeleton } from "../../components/common";
 import RobotSecretModal from "../../components/RobotSecretModal";
+import { RobotStatus } from "../../components/RobotStatus";
 import { apiErrorMessage } from "../../lib/errors";
 import { formatExpiry, formatTime } from "../../lib/format";
 import { can, type Permission } from "../../lib/permissions";
@@ -256,7 +257,6 @@ function CreateRobotModal({
 }
 
 export default function RobotsTab({ project, permissions }: { project: Project; permissions: Permission[] | undefined }) {
-  const qc = useQueryClient();
   const [page, setPage] = useState(1);
   const [perPage, setPerPage] = useState(10);
   const [creating, setCreating] = useState(false);
@@ -279,25 +279,8 @@ export default function RobotsTab({ project, permissions }: { project: Project; 
       ),
   });
 
-  const toggle = useMutation({
-    mutationFn: (r: Robot) =>
-      unwrap(
-        api.PUT("/api/v2.0/robots/{robot_id}", {
-          params: { path: { robot_id: r.id } },
-          body: {
-            name: r.name,
-            description: r.description,
-            level: r.level,
-            duration: r.duration,
-            permissions: r.permissions,
-            disable: !r.disable,
-          },
-        }),
-      ),
-    onMutate: () => setActionError(null),
-    onError: (e) => setActionError(e),
-    onSuccess: () => qc.invalidateQueries({ queryKey: ["robots", project.project_id] }),
-  });
+  const toggle = useToggleRobot({ onMutate: () => setActionError(null), onError: setActionError });
+  const deleteRobot = useDeleteRobot();
 
   return (
     <>
@@ -342,19 +325,7 @@ export default function RobotsTab({ project, permissions }: { project: Project; 
                   {r.name}
                 </Td>
                 <Td dataLabel="Status">
-                  {r.disable ? (
-                    <Label color="grey" isCompact>
-                      Disabled
-                    </Label>
-                  ) : r.expires_at > 0 && r.expires_at * 1000 < Date.now() ? (
-                    <Label color="red" isCompact>
-                      Expired
-                    </Label>
-                  ) : (
-                    <Label color="green" isCompact>
-                      Enabled
-                    </Label>
-                  )}
+                  <RobotStatus robot={r} />
                 </Td>
                 <Td dataLabel="Permissions">{(r.permissions ?? []).reduce((n, p) => n + (p.access?.length ?? 0), 0)}</Td>
                 <Td dataLabel="Expires">{formatExpiry(r.expires_at)}</Td>
@@ -408,8 +379,7 @@ export default function RobotsTab({ project, permissions }: { project: Project; 
         title="Delete robot account?"
         onClose={() => setDeleting(null)}
         onConfirm={async () => {
-          await unwrap(api.DELETE("/api/v2.0/robots/{robot_id}", { params: { path: { robot_id: deleting!.id } } }));
-          await qc.invalidateQueries({ queryKey: ["robots", project.project_id] });
+          await deleteRobot(deleting!);
         }}
       >
         <b>{deleting?.name}</b> will no longer be able to sign in.
