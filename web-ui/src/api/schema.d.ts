@@ -1648,7 +1648,22 @@ export interface operations {
     };
     list_projects: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Names containing this */
+                name?: string;
+                /** @description Only public (true) or private (false) projects */
+                public?: boolean;
+                /** @description The owner's username */
+                owner?: string;
+                /** @description Harbor's query: name, public, owner */
+                q?: string;
+                /** @description name, creation_time; '-' for descending */
+                sort?: string;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Page size, 1 to 100 (default 10) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1990,7 +2005,14 @@ export interface operations {
     };
     list_project_members: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Member names containing this */
+                entityname?: string;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Page size, 1 to 100 (default 10) */
+                page_size?: number;
+            };
             header?: never;
             path: {
                 /** @description Project name, or id unless X-Is-Resource-Name is true */
@@ -3651,7 +3673,14 @@ export interface operations {
     };
     list_robots: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Harbor's query: Level (system or project), ProjectID */
+                q?: string;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Page size, 1 to 100 (default 10) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4121,7 +4150,18 @@ export interface operations {
     };
     list_users: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Harbor's query: username, email */
+                q?: string;
+                /** @description Usernames containing this */
+                username?: string;
+                /** @description Emails containing this */
+                email?: string;
+                /** @description Page number, from 1 */
+                page?: number;
+                /** @description Page size, 1 to 100 (default 10) */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4273,7 +4313,12 @@ export interface operations {
     };
     get_current_user_permissions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description /project/<id> for a project's permissions; the system's when absent */
+                scope?: string;
+                /** @description Resources relative to the scope (repository rather than /project/1/repository) */
+                relative?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4483,7 +4528,10 @@ export interface operations {
     };
     search_users: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description Usernames containing this */
+                username: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

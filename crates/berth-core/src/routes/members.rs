@@ -68,7 +68,12 @@ pub struct ListMembersQuery {
     path = "/api/v2.0/projects/{project_name_or_id}/members",
     tag = "member",
     operation_id = "list_project_members",
-    params(("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true")),
+    params(
+        ("project_name_or_id" = String, Path, description = "Project name, or id unless X-Is-Resource-Name is true"),
+        ("entityname" = Option<String>, Query, description = "Member names containing this"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1"),
+        ("page_size" = Option<i64>, Query, description = "Page size, 1 to 100 (default 10)"),
+    ),
     responses((status = 200, body = [crate::views::ProjectMemberEntity]), (status = 404, description = "Not found or not visible to the caller", body = berth_http::ErrorBody), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
     security(("basic" = []), ("session" = []))
 )]

@@ -63,8 +63,8 @@ pub(crate) async fn get_permissions(
 #[derive(Debug, Deserialize)]
 pub struct PermissionsQuery {
     scope: Option<String>,
-    #[serde(default)]
-    relative: bool,
+    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
+    relative: Option<bool>,
 }
 
 fn render(
@@ -93,6 +93,10 @@ fn render(
     path = "/api/v2.0/users/current/permissions",
     tag = "permissions",
     operation_id = "get_current_user_permissions",
+    params(
+        ("scope" = Option<String>, Query, description = "/project/<id> for a project's permissions; the system's when absent"),
+        ("relative" = Option<bool>, Query, description = "Resources relative to the scope (repository rather than /project/1/repository)"),
+    ),
     responses((status = 200, description = "The caller's permissions in the scope", body = [crate::views::PermissionSchema]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
     security(("basic" = []), ("session" = []))
 )]
@@ -110,7 +114,11 @@ pub(crate) async fn get_current_user_permissions(
         let granted = robot_grantable_system()
             .into_iter()
             .filter(|p| held.allows(p.resource, p.action));
-        return Ok(HttpResponse::Ok().json(render(granted, scope, query.relative)));
+        return Ok(HttpResponse::Ok().json(render(
+            granted,
+            scope,
+            query.relative.unwrap_or(false),
+        )));
     }
     let project_id: i64 = scope
         .strip_prefix("/project/")
@@ -126,6 +134,6 @@ pub(crate) async fn get_current_user_permissions(
     Ok(HttpResponse::Ok().json(render(
         access.permissions.iter().copied(),
         scope,
-        query.relative,
+        query.relative.unwrap_or(false),
     )))
 }

@@ -225,6 +225,15 @@ fn filter_from_q(list: &ListProjectsQuery) -> Result<ProjectFilter, Failure> {
     path = "/api/v2.0/projects",
     tag = "project",
     operation_id = "list_projects",
+    params(
+        ("name" = Option<String>, Query, description = "Names containing this"),
+        ("public" = Option<bool>, Query, description = "Only public (true) or private (false) projects"),
+        ("owner" = Option<String>, Query, description = "The owner's username"),
+        ("q" = Option<String>, Query, description = "Harbor's query: name, public, owner"),
+        ("sort" = Option<String>, Query, description = "name, creation_time; '-' for descending"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1"),
+        ("page_size" = Option<i64>, Query, description = "Page size, 1 to 100 (default 10)"),
+    ),
     responses((status = 200, description = "Projects the caller may see, paged (X-Total-Count, Link)", body = [crate::views::Project]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
     security(("basic" = []), ("session" = []))
 )]

@@ -271,6 +271,11 @@ pub struct ListRobotsQuery {
     path = "/api/v2.0/robots",
     tag = "robot",
     operation_id = "list_robots",
+    params(
+        ("q" = Option<String>, Query, description = "Harbor's query: Level (system or project), ProjectID"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1"),
+        ("page_size" = Option<i64>, Query, description = "Page size, 1 to 100 (default 10)"),
+    ),
     responses((status = 200, description = "Robots, paged (X-Total-Count, Link)", body = [crate::views::Robot]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
     security(("basic" = []), ("session" = []))
 )]

@@ -200,6 +200,13 @@ fn filters_from_q(q: Option<&str>) -> Result<(Option<String>, Option<String>), F
     path = "/api/v2.0/users",
     tag = "user",
     operation_id = "list_users",
+    params(
+        ("q" = Option<String>, Query, description = "Harbor's query: username, email"),
+        ("username" = Option<String>, Query, description = "Usernames containing this"),
+        ("email" = Option<String>, Query, description = "Emails containing this"),
+        ("page" = Option<i64>, Query, description = "Page number, from 1"),
+        ("page_size" = Option<i64>, Query, description = "Page size, 1 to 100 (default 10)"),
+    ),
     responses((status = 200, description = "Users, paged (X-Total-Count, Link)", body = [crate::views::UserResp]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
     security(("basic" = []), ("session" = []))
 )]
@@ -256,6 +263,7 @@ pub struct SearchQuery {
     path = "/api/v2.0/users/search",
     tag = "user",
     operation_id = "search_users",
+    params(("username" = String, Query, description = "Usernames containing this")),
     responses((status = 200, description = "Matching users", body = [crate::views::UserSearchItem]), (status = 400, description = "Invalid request", body = berth_http::ErrorBody), (status = 401, description = "Not signed in", body = berth_http::ErrorBody), (status = 403, description = "Not allowed", body = berth_http::ErrorBody)),
     security(("basic" = []), ("session" = []))
 )]
