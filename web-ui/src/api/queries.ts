@@ -11,17 +11,6 @@ export type Member = components["schemas"]["ProjectMemberEntity"];
 export type AuditLog = components["schemas"]["AuditLog"];
 export type User = components["schemas"]["UserResp"];
 
-/**
- * Some list operations in openapi.json do not declare their query parameters
- * (page, page_size, q, name…), although the server takes them; this passes them
- * through openapi-fetch untyped.
- */
-export function untypedQuery(query: Record<string, string | number | boolean | undefined>): never {
-  const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") out[k] = v;
-  return out as never;
-}
-
 export function useProject(name: string) {
   return useQuery({
     queryKey: ["project", name],
@@ -57,7 +46,7 @@ export function useProjectPermissions(projectId: number | undefined) {
     queryFn: async () =>
       (await unwrap(
         api.GET("/api/v2.0/users/current/permissions", {
-          params: { query: untypedQuery({ scope: `/project/${projectId}`, relative: true }) },
+          params: { query: { scope: `/project/${projectId}`, relative: true } },
         }),
       )) as Permission[],
   });

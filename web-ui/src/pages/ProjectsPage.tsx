@@ -31,7 +31,7 @@ import {
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../api/client";
-import { untypedQuery, useProjectSummary, type Project } from "../api/queries";
+import { useProjectSummary, type Project } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
 import { ConfirmModal, EmptyTable, ErrorState, Pager, TableSkeleton } from "../components/common";
 import { useDebounced } from "../components/useDebounced";
@@ -215,7 +215,7 @@ export default function ProjectsPage() {
     queryKey: ["projects", { name, page, perPage }],
     placeholderData: keepPreviousData,
     queryFn: () =>
-      unwrapPage(api.GET("/api/v2.0/projects", { params: { query: untypedQuery({ name, page, page_size: perPage }) } })),
+      unwrapPage(api.GET("/api/v2.0/projects", { params: { query: { name, page, page_size: perPage } } })),
   });
 
   const canDelete = (p: Project) => Boolean(user?.sysadmin_flag) || p.current_user_role_id === 1;

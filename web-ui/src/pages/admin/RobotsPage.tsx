@@ -4,7 +4,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Button, Label, PageSection, Title, Toolbar, ToolbarContent, ToolbarItem } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrapPage } from "../../api/client";
-import { untypedQuery, type Robot } from "../../api/queries";
+import { type Robot } from "../../api/queries";
 import { useDeleteRobot, useToggleRobot } from "../../api/robots";
 import { ConfirmModal, EmptyTable, ErrorState, InlineError, Pager, TableSkeleton } from "../../components/common";
 import { RobotStatus } from "../../components/RobotStatus";
@@ -26,7 +26,7 @@ export default function RobotsPage() {
   const robots = useQuery({
     queryKey: ["robots", "all", { page, perPage }],
     placeholderData: keepPreviousData,
-    queryFn: () => unwrapPage(api.GET("/api/v2.0/robots", { params: { query: untypedQuery({ page, page_size: perPage }) } })),
+    queryFn: () => unwrapPage(api.GET("/api/v2.0/robots", { params: { query: { page, page_size: perPage } } })),
   });
 
   return (

@@ -22,7 +22,7 @@ import {
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../../api/client";
-import { untypedQuery, type User } from "../../api/queries";
+import { type User } from "../../api/queries";
 import { useAuth } from "../../auth/AuthContext";
 import { ConfirmModal, EmptyTable, ErrorState, InlineError, Pager, TableSkeleton } from "../../components/common";
 import { useDebounced } from "../../components/useDebounced";
@@ -214,7 +214,7 @@ export default function UsersPage() {
     queryKey: ["users", { term, page, perPage }],
     placeholderData: keepPreviousData,
     queryFn: () =>
-      unwrapPage(api.GET("/api/v2.0/users", { params: { query: untypedQuery({ q: term ? `username=~${term}` : undefined, page, page_size: perPage }) } })),
+      unwrapPage(api.GET("/api/v2.0/users", { params: { query: { q: term ? `username=~${term}` : undefined, page, page_size: perPage } } })),
   });
 
   const setAdmin = useMutation({

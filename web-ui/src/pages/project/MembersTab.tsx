@@ -20,7 +20,7 @@ import {
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../../api/client";
-import { untypedQuery, type Member, type Project } from "../../api/queries";
+import { type Member, type Project } from "../../api/queries";
 import { ConfirmModal, EmptyTable, ErrorState, InlineError, Pager, TableSkeleton } from "../../components/common";
 import { apiErrorMessage } from "../../lib/errors";
 import { can, type Permission } from "../../lib/permissions";
@@ -153,7 +153,7 @@ export default function MembersTab({ project, permissions }: { project: Project;
     queryFn: () =>
       unwrapPage(
         api.GET("/api/v2.0/projects/{project_name_or_id}/members", {
-          params: { path: { project_name_or_id: project.name }, query: untypedQuery({ page, page_size: perPage }) },
+          params: { path: { project_name_or_id: project.name }, query: { page, page_size: perPage } },
           headers: { "X-Is-Resource-Name": "true" },
         }),
       ),

@@ -19,7 +19,7 @@ import {
 } from "@patternfly/react-core";
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../../api/client";
-import { untypedQuery, type Project, type Robot } from "../../api/queries";
+import { type Project, type Robot } from "../../api/queries";
 import { useDeleteRobot, useToggleRobot } from "../../api/robots";
 import { ConfirmModal, EmptyTable, ErrorState, InlineError, LoadingState, Pager, TableSkeleton } from "../../components/common";
 import RobotSecretModal from "../../components/RobotSecretModal";
@@ -274,7 +274,7 @@ export default function RobotsTab({ project, permissions }: { project: Project; 
     queryFn: () =>
       unwrapPage(
         api.GET("/api/v2.0/robots", {
-          params: { query: untypedQuery({ q: `Level=project,ProjectID=${project.project_id}`, page, page_size: perPage }) },
+          params: { query: { q: `Level=project,ProjectID=${project.project_id}`, page, page_size: perPage } },
         }),
       ),
   });
