@@ -100,6 +100,9 @@ impl From<StorageError> for RegistryError {
                 ApiError::new(ErrorCode::BlobUploadInvalid, err.to_string())
                     .with_status(StatusCode::RANGE_NOT_SATISFIABLE),
             ),
+            StorageError::TooLarge { .. } => {
+                RegistryError::oci(ErrorCode::SizeInvalid, err.to_string())
+            }
             StorageError::Body(_) => {
                 RegistryError::oci(ErrorCode::BlobUploadInvalid, err.to_string())
             }

@@ -86,6 +86,12 @@ pub enum StorageError {
     RangeNotSatisfiable { start: u64, end: u64, size: u64 },
     #[error("reading the request body failed: {0}")]
     Body(String),
+    #[error("blob {digest} has {size} bytes, more than the {limit} read into memory")]
+    TooLarge {
+        digest: Digest,
+        size: u64,
+        limit: u64,
+    },
     /// The filesystem (or a quota on it) has no room: the client can retry
     /// once an operator has freed space.
     #[error("storage is full: {0}")]
@@ -410,6 +416,28 @@ impl BlobStore {
     }
 
     /// Reads small content whole (a manifest).
+    /// A blob read whole into memory, refused without reading it when it
+    /// is larger than `limit` (the size is asked first: a descriptor's
+    /// claimed size is not to be trusted).
+    pub async fn get_bytes_at_most(
+        &self,
+        digest: &Digest,
+        limit: u64,
+    ) -> Result<Bytes, StorageError> {
+        let size = self
+            .size(digest)
+            .await?
+            .ok_or_else(|| StorageError::NotFound(digest.to_string()))?;
+        if size > limit {
+            return Err(StorageError::TooLarge {
+                digest: digest.clone(),
+                size,
+                limit,
+            });
+        }
+        self.get_bytes(digest).await
+    }
+
     pub async fn get_bytes(&self, digest: &Digest) -> Result<Bytes, StorageError> {
         match self.store.get(&layout::blob(digest)).await {
             Ok(result) => Ok(result.bytes().await?),

@@ -141,6 +141,23 @@ async fn suite(backend: Arc<dyn ObjectStore>) {
         .unwrap();
     assert_eq!(store.get_bytes(&manifest_digest).await.unwrap(), manifest);
     assert!(store.put_verified(&claimed, manifest).await.is_err());
+
+    // Bounded whole reads: refused by size, before reading, when too large.
+    let limit = manifest_digest.to_string().len() as u64;
+    assert!(
+        store
+            .get_bytes_at_most(&manifest_digest, 1024)
+            .await
+            .is_ok()
+    );
+    assert!(matches!(
+        store.get_bytes_at_most(&digest, limit).await,
+        Err(berth_storage::StorageError::TooLarge { .. })
+    ));
+    assert!(matches!(
+        store.get_bytes_at_most(&claimed, 1024).await,
+        Err(berth_storage::StorageError::NotFound(_))
+    ));
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 use actix_web::{HttpResponse, web};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
-use berth_storage::BlobStore;
+use berth_storage::{BlobStore, StorageError};
 use berth_types::{Action, Digest, Resource};
 use std::io::Read;
 
@@ -14,7 +14,7 @@ use super::artifacts::artifact_for;
 use crate::views;
 
 /// The largest config or chart archive read for an addition.
-const MAX_BLOB_BYTES: usize = 16 << 20;
+const MAX_BLOB_BYTES: u64 = 16 << 20;
 /// The largest file taken out of a chart archive.
 const MAX_FILE_BYTES: u64 = 4 << 20;
 const CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -95,15 +95,22 @@ pub(crate) async fn get_addition(
 
 async fn read_blob(blobs: &BlobStore, digest: &str) -> Result<bytes::Bytes, Failure> {
     let digest: Digest = digest.parse().map_err(Failure::internal)?;
-    let bytes = blobs.get_bytes(&digest).await.map_err(Failure::internal)?;
-    if bytes.len() > MAX_BLOB_BYTES {
-        return Err(ApiError::new(
-            ErrorCode::NotFound,
-            format!("blob {digest} is too large to read an addition from"),
-        )
-        .into());
+    blobs
+        .get_bytes_at_most(&digest, MAX_BLOB_BYTES)
+        .await
+        .map_err(storage_failure)
+}
+
+/// Storage trouble as the client should see it: a blob that is gone or
+/// too large to read is a missing addition; an unreachable store is a 503.
+fn storage_failure(err: StorageError) -> Failure {
+    match err {
+        StorageError::NotFound(_) | StorageError::TooLarge { .. } => {
+            ApiError::new(ErrorCode::NotFound, format!("addition unavailable: {err}")).into()
+        }
+        StorageError::Backend(_) | StorageError::Full(_) => Failure::Unavailable(err.to_string()),
+        other => Failure::internal(other),
     }
-    Ok(bytes)
 }
 
 async fn read_json(blobs: &BlobStore, digest: &str) -> Result<serde_json::Value, Failure> {

@@ -195,7 +195,7 @@ pub async fn put_manifest(
 }
 
 /// The largest image config read at push for its attributes.
-const MAX_CONFIG_BYTES: i64 = 1 << 20;
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Harbor's `extra_attrs` of an image: from its config blob, which the push
 /// has just checked is there. A config that cannot be read or parsed only
@@ -207,10 +207,14 @@ async fn image_attributes(
     let manifest::Kind::Image { config, .. } = &manifest.kind else {
         return None;
     };
-    if !manifest::is_image_config(&config.media_type) || config.size > MAX_CONFIG_BYTES {
+    if !manifest::is_image_config(&config.media_type) {
         return None;
     }
-    let bytes = match registry.blobs.get_bytes(&config.digest).await {
+    let bytes = match registry
+        .blobs
+        .get_bytes_at_most(&config.digest, MAX_CONFIG_BYTES)
+        .await
+    {
         Ok(bytes) => bytes,
         Err(err) => {
             tracing::warn!(error = %err, config = %config.digest, "image config unreadable");
