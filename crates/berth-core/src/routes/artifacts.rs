@@ -57,12 +57,6 @@ pub struct WithFlags {
     with_scan_overview: Option<bool>,
     #[serde(default, deserialize_with = "crate::query::harbor_bool")]
     with_accessory: Option<bool>,
-    #[allow(dead_code)]
-    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
-    with_signature: Option<bool>,
-    #[allow(dead_code)]
-    #[serde(default, deserialize_with = "crate::query::harbor_bool")]
-    with_immutable_status: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -299,12 +293,7 @@ pub(crate) async fn delete_artifact(
         )
         .into());
     }
-    let (accessories, _) =
-        artifacts::accessories_of(&mut tx, repo.id, std::slice::from_ref(&record.digest), None)
-            .await?;
-    for accessory in &accessories {
-        registry_artifacts::delete_artifact(&mut tx, accessory.id).await?;
-    }
+    registry_artifacts::delete_accessories(&mut tx, repo.id, &record.digest).await?;
     registry_artifacts::delete_artifact(&mut tx, record.id).await?;
     Actor::new(&principal, &req)
         .audit(

@@ -2,7 +2,7 @@
 //! (administrators), `/projects/{project_name}/logs` and
 //! `/projects/{project_name}/auditlog-exts` for one project.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use berth_auth::{Auth, Principal};
 use berth_http::Failure;
 use berth_types::{Action, Resource};
@@ -36,7 +36,7 @@ async fn entries(
     project_id: Option<i64>,
     query: &ListQuery,
     paging_query: &PageQuery,
-) -> Result<(Vec<AuditRow>, HttpResponseHead), Failure> {
+) -> Result<(Vec<AuditRow>, HttpResponseBuilder), Failure> {
     let page = paging_query.page()?;
     let filter = Filter::parse(query.q.as_deref(), "audit logs", FIELDS)?;
     let order = order_by(query.sort.as_deref(), SORTS, DEFAULT_SORT, TIEBREAK)?;
@@ -44,11 +44,8 @@ async fn entries(
     let (rows, total) = audit::list(&mut conn, project_id, &filter, &order, page).await?;
     let mut head = HttpResponse::Ok();
     paging::headers(&mut head, req, page, total);
-    Ok((rows, HttpResponseHead(head)))
+    Ok((rows, head))
 }
-
-/// The status line and paging headers, waiting for a body.
-struct HttpResponseHead(actix_web::HttpResponseBuilder);
 
 #[utoipa::path(
     get,
@@ -72,8 +69,7 @@ pub(crate) async fn list_audit_logs(
     paging_query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Failure> {
     principal.require_system(Resource::AuditLog, Action::List)?;
-    let (rows, HttpResponseHead(mut head)) =
-        entries(&req, &auth, None, &query, &paging_query).await?;
+    let (rows, mut head) = entries(&req, &auth, None, &query, &paging_query).await?;
     Ok(head.json(rows.iter().map(views::audit_log).collect::<Vec<_>>()))
 }
 
@@ -99,8 +95,7 @@ pub(crate) async fn list_audit_log_exts(
     paging_query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Failure> {
     principal.require_system(Resource::AuditLog, Action::List)?;
-    let (rows, HttpResponseHead(mut head)) =
-        entries(&req, &auth, None, &query, &paging_query).await?;
+    let (rows, mut head) = entries(&req, &auth, None, &query, &paging_query).await?;
     Ok(head.json(rows.iter().map(views::audit_log_ext).collect::<Vec<_>>()))
 }
 
@@ -128,8 +123,7 @@ pub(crate) async fn get_logs(
     paging_query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Failure> {
     let project_id = project_logs_access(&auth, &principal, &path).await?;
-    let (rows, HttpResponseHead(mut head)) =
-        entries(&req, &auth, Some(project_id), &query, &paging_query).await?;
+    let (rows, mut head) = entries(&req, &auth, Some(project_id), &query, &paging_query).await?;
     Ok(head.json(rows.iter().map(views::audit_log).collect::<Vec<_>>()))
 }
 
@@ -157,8 +151,7 @@ pub(crate) async fn list_audit_log_exts_of_project(
     paging_query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Failure> {
     let project_id = project_logs_access(&auth, &principal, &path).await?;
-    let (rows, HttpResponseHead(mut head)) =
-        entries(&req, &auth, Some(project_id), &query, &paging_query).await?;
+    let (rows, mut head) = entries(&req, &auth, Some(project_id), &query, &paging_query).await?;
     Ok(head.json(rows.iter().map(views::audit_log_ext).collect::<Vec<_>>()))
 }
 

@@ -9,7 +9,7 @@ use berth_types::{Action, Resource};
 use serde::Deserialize;
 use sqlx::PgConnection;
 
-use super::Actor;
+use super::{Actor, is_unique_violation};
 use crate::filter::{Filter, order_by};
 use crate::paging::{self, PageQuery};
 use crate::store::labels::{self, LabelRow, NewLabel};
@@ -272,12 +272,15 @@ pub(crate) async fn update_label(
         Some(text) => checked_text(Some(text), "color", 32)?,
         None => label.color.clone(),
     };
-    if !labels::update(&mut tx, label.id, &name, &description, &color).await? {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!("a label named {name:?} already exists in this scope"),
-        )
-        .into());
+    match labels::update(&mut tx, label.id, &name, &description, &color).await {
+        Err(err) if is_unique_violation(&err) => {
+            return Err(ApiError::new(
+                ErrorCode::Conflict,
+                format!("a label named {name:?} already exists in this scope"),
+            )
+            .into());
+        }
+        other => other?,
     }
     Actor::new(&principal, &req)
         .audit(&mut tx, label.project_id, "label", &name, "update")

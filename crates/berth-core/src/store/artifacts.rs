@@ -222,13 +222,19 @@ pub async fn accessories_of(
     subjects: &[String],
     page: Option<Page>,
 ) -> Result<(Vec<ArtifactRecord>, i64), sqlx::Error> {
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM artifacts WHERE repository_id = $1 AND subject_digest = ANY($2)",
-    )
-    .bind(repository_id)
-    .bind(subjects)
-    .fetch_one(&mut *conn)
-    .await?;
+    // Unpaged callers want every row; only a page needs the total.
+    let total: Option<i64> = match page {
+        Some(_) => Some(
+            sqlx::query_scalar(
+                "SELECT count(*) FROM artifacts WHERE repository_id = $1 AND subject_digest = ANY($2)",
+            )
+            .bind(repository_id)
+            .bind(subjects)
+            .fetch_one(&mut *conn)
+            .await?,
+        ),
+        None => None,
+    };
     let mut sql = QueryBuilder::new("SELECT ");
     sql.push(COLUMNS)
         .push(" FROM artifacts a JOIN repositories r ON r.id = a.repository_id WHERE a.repository_id = ")
@@ -239,7 +245,9 @@ pub async fn accessories_of(
     if let Some(page) = page {
         push_limit(&mut sql, page);
     }
-    Ok((sql.build_query_as().fetch_all(conn).await?, total))
+    let rows: Vec<ArtifactRecord> = sql.build_query_as().fetch_all(conn).await?;
+    let total = total.unwrap_or(rows.len() as i64);
+    Ok((rows, total))
 }
 
 /// What the artifact references as blobs (config and layers) and manifests

@@ -100,15 +100,14 @@ pub async fn list(
     Ok((sql.build_query_as().fetch_all(conn).await?, total))
 }
 
-/// Returns `false` when another label of the scope has the new name.
 pub async fn update(
     conn: &mut PgConnection,
     id: i64,
     name: &str,
     description: &str,
     color: &str,
-) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
         "UPDATE labels SET name = $2, description = $3, color = $4, update_time = now() WHERE id = $1",
     )
     .bind(id)
@@ -116,12 +115,8 @@ pub async fn update(
     .bind(description)
     .bind(color)
     .execute(conn)
-    .await;
-    match result {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => Ok(false),
-        Err(other) => Err(other),
-    }
+    .await
+    .map(|_| ())
 }
 
 pub async fn delete(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {

@@ -12,6 +12,8 @@ pub struct RepositoryRow {
     pub description: String,
     pub pull_count: i64,
     pub artifact_count: i64,
+    pub project_name: String,
+    pub project_public: bool,
     pub creation_time: DateTime<Utc>,
     pub update_time: DateTime<Utc>,
 }
@@ -49,8 +51,9 @@ pub enum Scope {
 fn push_scope(sql: &mut QueryBuilder<Postgres>, scope: Scope) {
     match scope {
         Scope::All => {}
+        // On `p`, so the same scopes serve queries over projects alone.
         Scope::Project(id) => {
-            sql.push(" AND r.project_id = ").push_bind(id);
+            sql.push(" AND p.id = ").push_bind(id);
         }
         Scope::VisibleTo { user_id } => {
             sql.push(
@@ -71,7 +74,7 @@ const SELECT: &str = concat!(
     "SELECT r.id, r.project_id, r.name, r.description, r.pull_count, r.creation_time, r.update_time,
         (SELECT count(*) FROM artifacts a WHERE a.repository_id = r.id AND ",
     top_level!(),
-    ") AS artifact_count
+    ") AS artifact_count, p.name AS project_name, p.public AS project_public
      FROM repositories r JOIN projects p ON p.id = r.project_id WHERE TRUE"
 );
 
@@ -144,28 +147,14 @@ pub async fn search(
     scope: Scope,
     text: &str,
     limit: i64,
-) -> Result<Vec<(RepositoryRow, bool, String)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Found {
-        #[sqlx(flatten)]
-        repository: RepositoryRow,
-        public: bool,
-        project_name: String,
-    }
-    let mut sql = QueryBuilder::new(SELECT.replace(
-        " FROM repositories r",
-        ", p.public, p.name AS project_name FROM repositories r",
-    ));
+) -> Result<Vec<RepositoryRow>, sqlx::Error> {
+    let mut sql = QueryBuilder::new(SELECT);
     push_scope(&mut sql, scope);
     sql.push(" AND r.name ILIKE ")
         .push_bind(berth_auth::store::contains_pattern(text))
         .push(" ESCAPE '\\' ORDER BY r.pull_count DESC, r.name LIMIT ")
         .push_bind(limit);
-    let found: Vec<Found> = sql.build_query_as().fetch_all(conn).await?;
-    Ok(found
-        .into_iter()
-        .map(|f| (f.repository, f.public, f.project_name))
-        .collect())
+    sql.build_query_as().fetch_all(conn).await
 }
 
 /// Project and repository counts by publicity, within a scope.
@@ -187,14 +176,7 @@ pub async fn counts(conn: &mut PgConnection, scope: Scope) -> Result<Counts, sql
          LEFT JOIN LATERAL (SELECT count(*) AS n FROM repositories r WHERE r.project_id = p.id) rc ON TRUE
          WHERE TRUE",
     );
-    match scope {
-        Scope::Project(id) | Scope::PublicAnd(id) => {
-            sql.push(" AND (p.public OR p.id = ")
-                .push_bind(id)
-                .push(")");
-        }
-        other => push_scope(&mut sql, other),
-    }
+    push_scope(&mut sql, scope);
     sql.build_query_as().fetch_one(conn).await
 }
 

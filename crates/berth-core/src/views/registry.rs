@@ -399,15 +399,15 @@ pub struct Search {
     repository: Vec<SearchRepository>,
 }
 
-pub fn search(projects: Vec<super::Project>, found: &[(RepositoryRow, bool, String)]) -> Search {
+pub fn search(projects: Vec<super::Project>, found: &[RepositoryRow]) -> Search {
     Search {
         project: projects,
         repository: found
             .iter()
-            .map(|(row, public, project_name)| SearchRepository {
+            .map(|row| SearchRepository {
                 project_id: row.project_id,
-                project_name: project_name.clone(),
-                project_public: *public,
+                project_name: row.project_name.clone(),
+                project_public: row.project_public,
                 repository_name: row.name.clone(),
                 pull_count: row.pull_count,
                 artifact_count: row.artifact_count,

@@ -184,6 +184,21 @@ pub async fn delete_artifact(conn: &mut PgConnection, id: i64) -> Result<(), sql
         .map(|_| ())
 }
 
+/// Deletes the artifacts of the repository attached to `subject`
+/// (signatures, SBOMs), with their tags.
+pub async fn delete_accessories(
+    conn: &mut PgConnection,
+    repository_id: i64,
+    subject: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM artifacts WHERE repository_id = $1 AND subject_digest = $2")
+        .bind(repository_id)
+        .bind(subject)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Tags in lexical order after `last`, at most `limit` (+1 to tell whether
 /// more follow).
 pub async fn list_tags(
