@@ -101,13 +101,12 @@ async fn commit_blob(
 /// Refuses early, before any byte is stored, a body that cannot fit in the
 /// project's quota: `incoming` more bytes on top of its usage.
 async fn check_quota(
-    registry: &Registry,
+    conn: &mut sqlx::PgConnection,
     project: &str,
     project_id: i64,
     incoming: u64,
 ) -> Result<(), RegistryError> {
-    let mut conn = registry.auth.db().acquire().await?;
-    let (limit, used) = blobs::project_usage(&mut conn, project_id).await?;
+    let (limit, used) = blobs::project_usage(conn, project_id).await?;
     if limit >= 0 && used.saturating_add(incoming as i64) > limit {
         return Err(RegistryError::quota_exceeded(
             project,
@@ -193,21 +192,14 @@ pub async fn start_upload(
     if let Some(digest) = digest_param(req)? {
         let limit = registry.platform().config().max_blob_bytes;
         check_declared_size(req, limit, limit)?;
-        let (project, held) = {
+        {
             let mut conn = registry.auth.db().acquire().await?;
             let project = project_of(&mut conn, name).await?;
-            let held = blobs::project_holds(&mut conn, project.id, &digest.to_string()).await?;
-            (project, held)
-        };
-        // A blob the project already holds costs nothing more.
-        if !held {
-            check_quota(
-                registry,
-                &project.name,
-                project.id,
-                declared_length(req).unwrap_or(0),
-            )
-            .await?;
+            // A blob the project already holds costs nothing more.
+            if !blobs::project_holds(&mut conn, project.id, &digest.to_string()).await? {
+                let incoming = declared_length(req).unwrap_or(0);
+                check_quota(&mut conn, &project.name, project.id, incoming).await?;
+            }
         }
         let size = registry
             .blobs
@@ -298,13 +290,11 @@ async fn append(
     let room = limit.saturating_sub(upload.size as u64);
     check_declared_size(req, room, limit)?;
     let project = upload.repository.split('/').next().unwrap_or_default();
-    check_quota(
-        registry,
-        project,
-        upload.project_id,
-        upload.size as u64 + declared_length(req).unwrap_or(0),
-    )
-    .await?;
+    let incoming = upload.size as u64 + declared_length(req).unwrap_or(0);
+    {
+        let mut conn = registry.auth.db().acquire().await?;
+        check_quota(&mut conn, project, upload.project_id, incoming).await?;
+    }
     let written = registry
         .blobs
         .write_chunk(upload.id, index, body_stream(payload, room))
