@@ -1,0 +1,145 @@
+//! What the measured server spent: CPU seconds and peak resident memory of
+//! its process, read from `/proc/<pid>`. Peak memory is per scenario: the
+//! kernel's high-water mark is reset at the start (writing 5 to
+//! `clear_refs`), and where that is not permitted a sampler keeps the
+//! highest resident size it saw instead.
+
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct ServerCost {
+    pub cpu_seconds: f64,
+    pub peak_rss_mib: f64,
+}
+
+pub struct Watch {
+    pid: u32,
+    cpu_at_start: f64,
+    hwm_reset: bool,
+    sampled_peak_kib: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    sampler: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Watch {
+    pub fn start(pid: u32) -> anyhow::Result<Self> {
+        let cpu_at_start = cpu_seconds(pid)?;
+        let hwm_reset = std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok();
+        let sampled_peak_kib = Arc::new(AtomicU64::new(status_kib(pid, "VmRSS:").unwrap_or(0)));
+        let stop = Arc::new(AtomicBool::new(false));
+        let sampler = (!hwm_reset).then(|| {
+            let (peak, stop) = (sampled_peak_kib.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Some(rss) = status_kib(pid, "VmRSS:") {
+                        peak.fetch_max(rss, Ordering::Relaxed);
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            })
+        });
+        Ok(Self {
+            pid,
+            cpu_at_start,
+            hwm_reset,
+            sampled_peak_kib,
+            stop,
+            sampler,
+        })
+    }
+
+    pub async fn finish(mut self) -> anyhow::Result<ServerCost> {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(sampler) = self.sampler.take() {
+            sampler.await.ok();
+        }
+        let peak_kib = if self.hwm_reset {
+            status_kib(self.pid, "VmHWM:").unwrap_or(0)
+        } else {
+            self.sampled_peak_kib.load(Ordering::Relaxed)
+        };
+        Ok(ServerCost {
+            cpu_seconds: cpu_seconds(self.pid)? - self.cpu_at_start,
+            peak_rss_mib: peak_kib as f64 / 1024.0,
+        })
+    }
+}
+
+/// Current resident memory in MiB.
+pub fn rss_mib(pid: u32) -> Option<f64> {
+    status_kib(pid, "VmRSS:").map(|kib| kib as f64 / 1024.0)
+}
+
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// User plus system time of the process and its reaped children.
+fn cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|err| anyhow::anyhow!("cannot read /proc/{pid}/stat: {err}"))?;
+    // The command name is in parentheses and may contain spaces; fields
+    // are counted after its closing parenthesis.
+    let after_name = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest)
+        .ok_or_else(|| anyhow::anyhow!("unexpected /proc/{pid}/stat"))?;
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat(5); after the name the
+    // first field is 3 (state).
+    let ticks: u64 = fields
+        .get(11..13)
+        .ok_or_else(|| anyhow::anyhow!("short /proc/{pid}/stat"))?
+        .iter()
+        .map(|field| field.parse::<u64>().unwrap_or(0))
+        .sum();
+    Ok(ticks as f64 / clock_ticks_per_second())
+}
+
+fn clock_ticks_per_second() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok())
+            .and_then(|text| text.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_its_own_process() {
+        let pid = std::process::id();
+        let watch = Watch::start(pid).unwrap();
+        // Burn a little CPU and touch memory so both figures move.
+        let mut buffer = vec![0u8; 32 << 20];
+        for (i, byte) in buffer.iter_mut().enumerate() {
+            *byte = i as u8;
+        }
+        let spin = std::time::Instant::now();
+        while spin.elapsed() < Duration::from_millis(200) {
+            std::hint::black_box(&buffer);
+        }
+        let cost = watch.finish().await.unwrap();
+        assert!(cost.cpu_seconds > 0.05, "{cost:?}");
+        assert!(cost.peak_rss_mib > 32.0, "{cost:?}");
+        drop(buffer);
+        assert!(rss_mib(pid).unwrap() > 0.0);
+    }
+}
