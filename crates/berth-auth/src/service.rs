@@ -24,6 +24,11 @@ struct Inner {
     params: HashParams,
     dummy_hash: OnceCell<String>,
     keys: OnceCell<TokenKeys>,
+    /// Password hashes computed at once, at most one per core: each holds
+    /// its memory cost (19 MiB by default) for its whole run, so a burst of
+    /// sign-ins with cold caches would otherwise grow the process by that
+    /// much per concurrent request, and finish no sooner.
+    hashing: tokio::sync::Semaphore,
 }
 
 impl Auth {
@@ -40,6 +45,9 @@ impl Auth {
                 params,
                 dummy_hash: OnceCell::new(),
                 keys: OnceCell::new(),
+                hashing: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(1, |n| n.get()),
+                ),
             }),
         }
     }
@@ -65,9 +73,18 @@ impl Auth {
     pub async fn hash_password(&self, password: &str) -> Result<String, Failure> {
         let params = self.inner.params;
         let password = password.to_owned();
+        let _turn = self.hashing_turn().await?;
         tokio::task::spawn_blocking(move || password::hash(&password, params))
             .await
             .map_err(Failure::internal)?
+            .map_err(Failure::internal)
+    }
+
+    async fn hashing_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Failure> {
+        self.inner
+            .hashing
+            .acquire()
+            .await
             .map_err(Failure::internal)
     }
 
@@ -84,6 +101,7 @@ impl Auth {
             None => (self.dummy_hash().await?.to_owned(), false),
         };
         let password = password.to_owned();
+        let _turn = self.hashing_turn().await?;
         let verdict =
             tokio::task::spawn_blocking(move || password::verify(&password, &stored, params))
                 .await

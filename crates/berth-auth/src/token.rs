@@ -76,7 +76,17 @@ pub struct TokenKeys {
     signing: EncodingKey,
     verifiers: HashMap<String, Verifier>,
     ttl: Duration,
+    /// Tokens whose signature already checked out. A client sends the same
+    /// token with every request of a pull or push, and the signature check
+    /// is most of a cached manifest GET's cost. The whole token is the key,
+    /// so a hit is exactly a token seen before; its time window is still
+    /// checked on every use.
+    verified: std::sync::Mutex<HashMap<String, Claims>>,
 }
+
+/// Verified tokens held at most; a full cache is emptied, since live
+/// clients come back with their token at once.
+const VERIFIED_TOKENS: usize = 10_000;
 
 fn key_id(public_key: &[u8]) -> String {
     hex::encode(&Sha256::digest(public_key)[..12])
@@ -199,6 +209,7 @@ impl TokenKeys {
             signing,
             verifiers,
             ttl,
+            verified: Default::default(),
         })
     }
 
@@ -238,6 +249,27 @@ impl TokenKeys {
     /// The key is chosen by `kid` among our own keys only: a key, URL or
     /// certificate carried in the token's header is never used.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(claims) = verified.get(token) {
+            let now = chrono::Utc::now().timestamp();
+            let leeway = LEEWAY_SECS as i64;
+            if claims.exp + leeway > now && claims.nbf - leeway <= now {
+                return Ok(claims.clone());
+            }
+            verified.remove(token);
+            return Err(TokenError::Invalid("the token has expired".into()));
+        }
+        drop(verified);
+        let claims = self.verify_signature(token)?;
+        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
+        if verified.len() >= VERIFIED_TOKENS {
+            verified.clear();
+        }
+        verified.insert(token.to_owned(), claims.clone());
+        Ok(claims)
+    }
+
+    fn verify_signature(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if header.alg != Algorithm::ES256 {
             return Err(TokenError::Invalid(format!(
@@ -276,11 +308,26 @@ pub async fn allows(
         return Ok(false);
     }
     let project = repository.project();
-    let Some(issued_for) = claims.projects.get(project.as_str()) else {
+    if !claims.projects.contains_key(project.as_str()) {
         return Ok(false);
-    };
+    }
     let current = crate::store::projects::find_project_by_name(conn, project.as_str()).await?;
-    Ok(current.is_some_and(|p| p.id == *issued_for))
+    Ok(allows_in(claims, repository, action, current.map(|p| p.id)))
+}
+
+/// [`allows`] for a caller that already knows the id the repository's
+/// project has now (`None`: there is no such project).
+pub fn allows_in(
+    claims: &Claims,
+    repository: &berth_types::RepositoryName,
+    action: &str,
+    current_project: Option<i64>,
+) -> bool {
+    claims.grants(repository.as_str(), action)
+        && claims
+            .projects
+            .get(repository.project().as_str())
+            .is_some_and(|issued_for| current_project == Some(*issued_for))
 }
 
 #[cfg(test)]

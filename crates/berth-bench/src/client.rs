@@ -64,7 +64,10 @@ impl Registry {
 
     /// Where a token for `scope` is asked for, as the challenge says.
     pub async fn token_url(&self, scope: &str) -> anyhow::Result<Url> {
-        let challenge = self.challenge.get_or_try_init(|| self.read_challenge()).await?;
+        let challenge = self
+            .challenge
+            .get_or_try_init(|| self.read_challenge())
+            .await?;
         let mut url = challenge.realm.clone();
         url.query_pairs_mut()
             .append_pair("service", &challenge.service)
@@ -86,7 +89,10 @@ impl Registry {
             .await?;
         let status = response.status();
         let body: Value = response.json().await.context("token response")?;
-        ensure!(status.is_success(), "token request answered {status}: {body}");
+        ensure!(
+            status.is_success(),
+            "token request answered {status}: {body}"
+        );
         body.get("token")
             .or_else(|| body.get("access_token"))
             .and_then(Value::as_str)
@@ -186,7 +192,10 @@ impl Registry {
             let response = self
                 .request(Method::PATCH, location.clone(), token)
                 .header(header::CONTENT_TYPE, "application/octet-stream")
-                .header(header::CONTENT_RANGE, format!("{}-{}", offset, offset + len - 1))
+                .header(
+                    header::CONTENT_RANGE,
+                    format!("{}-{}", offset, offset + len - 1),
+                )
                 .header(header::CONTENT_LENGTH, len)
                 .body(bytes)
                 .send()
@@ -270,7 +279,12 @@ impl Registry {
     }
 
     /// Admin calls to `/api/v2.0`, with Basic credentials.
-    pub async fn api(&self, method: Method, path: &str, body: Option<&Value>) -> anyhow::Result<Value> {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Value> {
         let mut request = self
             .http
             .request(method.clone(), self.url(&format!("/api/v2.0{path}")))
@@ -281,7 +295,10 @@ impl Registry {
         let response = request.send().await?;
         let status = response.status();
         let text = response.text().await?;
-        ensure!(status.is_success(), "{method} {path} answered {status}: {text}");
+        ensure!(
+            status.is_success(),
+            "{method} {path} answered {status}: {text}"
+        );
         Ok(if text.is_empty() {
             Value::Null
         } else {
@@ -301,7 +318,11 @@ impl Registry {
 
     /// A project robot with push and pull on every repository of the
     /// project; returns its name and secret.
-    pub async fn create_robot(&self, project: &str, name: &str) -> anyhow::Result<(String, String)> {
+    pub async fn create_robot(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> anyhow::Result<(String, String)> {
         let body = json!({
             "name": name,
             "level": "project",
@@ -343,7 +364,10 @@ pub async fn read_all(mut response: reqwest::Response) -> anyhow::Result<u64> {
     let status = response.status();
     if !status.is_success() {
         let text = response.text().await.unwrap_or_default();
-        bail!("answered {status}: {}", text.chars().take(300).collect::<String>());
+        bail!(
+            "answered {status}: {}",
+            text.chars().take(300).collect::<String>()
+        );
     }
     let mut length = 0;
     while let Some(chunk) = response.chunk().await? {
@@ -358,7 +382,10 @@ async fn expect(response: reqwest::Response, want: StatusCode, what: &str) -> an
         return Ok(());
     }
     let text = response.text().await.unwrap_or_default();
-    bail!("{what} answered {status}: {}", text.chars().take(300).collect::<String>())
+    bail!(
+        "{what} answered {status}: {}",
+        text.chars().take(300).collect::<String>()
+    )
 }
 
 fn parse_challenge(header: &str) -> anyhow::Result<Challenge> {
@@ -394,7 +421,10 @@ mod tests {
             r#"Bearer realm="http://127.0.0.1:5000/service/token",service="berth",scope="repository:a/b:pull""#,
         )
         .unwrap();
-        assert_eq!(challenge.realm.as_str(), "http://127.0.0.1:5000/service/token");
+        assert_eq!(
+            challenge.realm.as_str(),
+            "http://127.0.0.1:5000/service/token"
+        );
         assert_eq!(challenge.service, "berth");
         assert!(parse_challenge("Basic realm=x").is_err());
     }

@@ -103,6 +103,9 @@ mod tests {
         // Pieces line up with the whole.
         let whole = material.blob(3, 3 * 4096 + 10);
         assert_eq!(material.piece(3, 4096, 8192), whole[4096..12288]);
-        assert_eq!(material.digest_streamed(3, whole.len() as u64, 4096), digest_of(&whole));
+        assert_eq!(
+            material.digest_streamed(3, whole.len() as u64, 4096),
+            digest_of(&whole)
+        );
     }
 }

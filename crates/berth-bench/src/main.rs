@@ -26,7 +26,10 @@ use results::{Machine, Run};
 use scenarios::*;
 
 #[derive(Parser)]
-#[command(version, about = "Load tool for Berth: throughput, latency and server cost per scenario")]
+#[command(
+    version,
+    about = "Load tool for Berth: throughput, latency and server cost per scenario"
+)]
 struct Cli {
     /// Base URL of Berth, or of the static file server with --baseline.
     #[arg(long, global = true, default_value = "http://127.0.0.1:8080")]
@@ -34,7 +37,13 @@ struct Cli {
     /// The administrator who sets scenarios up.
     #[arg(long, global = true, default_value = "admin")]
     user: String,
-    #[arg(long, global = true, env = "BERTH_BENCH_PASSWORD", hide_env_values = true, default_value = "")]
+    #[arg(
+        long,
+        global = true,
+        env = "BERTH_BENCH_PASSWORD",
+        hide_env_values = true,
+        default_value = ""
+    )]
     password: String,
     /// The server's process id: its CPU seconds and peak RSS are reported.
     #[arg(long, global = true)]
@@ -174,11 +183,33 @@ async fn main() -> anyhow::Result<()> {
         seed: chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64,
     };
     let results = match cli.scenario {
-        Scenario::PushBlob { size_mib, chunk_mib } => {
-            push_blob::run(&ctx, &push_blob::Options { size_mib, chunk_mib }).await
+        Scenario::PushBlob {
+            size_mib,
+            chunk_mib,
+        } => {
+            push_blob::run(
+                &ctx,
+                &push_blob::Options {
+                    size_mib,
+                    chunk_mib,
+                },
+            )
+            .await
         }
-        Scenario::PullBlob { size_mib, ranges, save } => {
-            pull_blob::run(&ctx, &pull_blob::Options { size_mib, ranges, save }).await
+        Scenario::PullBlob {
+            size_mib,
+            ranges,
+            save,
+        } => {
+            pull_blob::run(
+                &ctx,
+                &pull_blob::Options {
+                    size_mib,
+                    ranges,
+                    save,
+                },
+            )
+            .await
         }
         Scenario::PushImage {
             variant,
@@ -202,8 +233,20 @@ async fn main() -> anyhow::Result<()> {
             };
             push_image::run(&ctx, &options).await
         }
-        Scenario::ManifestGet { connections, seconds, save } => {
-            manifest_get::run(&ctx, &manifest_get::Options { connections, seconds, save }).await
+        Scenario::ManifestGet {
+            connections,
+            seconds,
+            save,
+        } => {
+            manifest_get::run(
+                &ctx,
+                &manifest_get::Options {
+                    connections,
+                    seconds,
+                    save,
+                },
+            )
+            .await
         }
         Scenario::Token {
             connections,
@@ -231,10 +274,32 @@ async fn main() -> anyhow::Result<()> {
             };
             list_artifacts::run(&ctx, &options).await
         }
-        Scenario::Mixed { connections, seconds } => mixed::run(&ctx, &mixed::Options { connections, seconds }).await,
+        Scenario::Mixed {
+            connections,
+            seconds,
+        } => {
+            mixed::run(
+                &ctx,
+                &mixed::Options {
+                    connections,
+                    seconds,
+                },
+            )
+            .await
+        }
         Scenario::Floor { file } => floor::run(&ctx, &floor::Options { file }).await,
-        Scenario::Startup { idle_seconds, command } => {
-            startup::run(&ctx, &startup::Options { command, idle_seconds }).await
+        Scenario::Startup {
+            idle_seconds,
+            command,
+        } => {
+            startup::run(
+                &ctx,
+                &startup::Options {
+                    command,
+                    idle_seconds,
+                },
+            )
+            .await
         }
         Scenario::Report { .. } => unreachable!("handled above"),
     }?;
@@ -258,11 +323,14 @@ fn write_report(out: &std::path::Path, files: &[PathBuf]) -> anyhow::Result<()> 
     let runs = files
         .iter()
         .map(|file| {
-            let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-            serde_json::from_slice::<Run>(&text).with_context(|| format!("parsing {}", file.display()))
+            let text =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            serde_json::from_slice::<Run>(&text)
+                .with_context(|| format!("parsing {}", file.display()))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let document = std::fs::read_to_string(out).with_context(|| format!("reading {}", out.display()))?;
+    let document =
+        std::fs::read_to_string(out).with_context(|| format!("reading {}", out.display()))?;
     std::fs::write(out, report::splice(&document, &report::render(&runs))?)
         .with_context(|| format!("writing {}", out.display()))?;
     println!("wrote {}", out.display());

@@ -124,9 +124,24 @@ const ROWS: &[Row] = &[
         Some(("nginx", "manifest-get", "GET x64")),
         Goal::None,
     ),
-    row("list artifacts, first page", ("list-artifacts", "first page"), None, Goal::Below(50.0)),
-    row("list artifacts, middle page", ("list-artifacts", "middle page"), None, Goal::Below(50.0)),
-    row("list artifacts, last page", ("list-artifacts", "last page"), None, Goal::Below(50.0)),
+    row(
+        "list artifacts, first page",
+        ("list-artifacts", "first page"),
+        None,
+        Goal::Below(50.0),
+    ),
+    row(
+        "list artifacts, middle page",
+        ("list-artifacts", "middle page"),
+        None,
+        Goal::Below(50.0),
+    ),
+    row(
+        "list artifacts, last page",
+        ("list-artifacts", "last page"),
+        None,
+        Goal::Below(50.0),
+    ),
     Row {
         name: "peak RSS during a 2 GiB push",
         berth: ("push-blob", "monolithic 2048 MiB"),
@@ -135,11 +150,26 @@ const ROWS: &[Row] = &[
         goal: Goal::Below(100.0),
     },
     row("idle RSS", ("startup", "idle RSS"), None, Goal::Below(60.0)),
-    row("start to ready, migrated", ("startup", "exec to ready"), None, Goal::Below(1.0)),
-    row("mixed 80% pull / 15% push / 5% list, 64 connections", ("mixed", "80/15/5 x64"), None, Goal::None),
+    row(
+        "start to ready, migrated",
+        ("startup", "exec to ready"),
+        None,
+        Goal::Below(1.0),
+    ),
+    row(
+        "mixed 80% pull / 15% push / 5% list, 64 connections",
+        ("mixed", "80/15/5 x64"),
+        None,
+        Goal::None,
+    ),
 ];
 
-fn find<'a>(runs: &'a [Run], target: &str, scenario: &str, variant: &str) -> Option<&'a Measurement> {
+fn find<'a>(
+    runs: &'a [Run],
+    target: &str,
+    scenario: &str,
+    variant: &str,
+) -> Option<&'a Measurement> {
     runs.iter()
         .filter(|run| run.target == target)
         .flat_map(|run| &run.results)
@@ -193,7 +223,10 @@ pub fn render(runs: &[Run]) -> String {
             "| {} | {} | {} | {} | {} | {} |\n",
             row.name,
             figure(value, unit),
-            baseline.map_or(String::new(), |(target, m)| format!("{target}: {}", figure(m.value, &m.unit))),
+            baseline.map_or(String::new(), |(target, m)| format!(
+                "{target}: {}",
+                figure(m.value, &m.unit)
+            )),
             ratio.map_or(String::new(), |r| format!("{r:.2}×")),
             target,
             match met {
@@ -222,8 +255,10 @@ pub fn render(runs: &[Run]) -> String {
                 m.latency_ms.p99,
                 m.latency_ms.max,
                 m.errors,
-                m.server.map_or("-".into(), |s| format!("{:.2}", s.cpu_seconds)),
-                m.server.map_or("-".into(), |s| format!("{:.1}", s.peak_rss_mib)),
+                m.server
+                    .map_or("-".into(), |s| format!("{:.2}", s.cpu_seconds)),
+                m.server
+                    .map_or("-".into(), |s| format!("{:.1}", s.peak_rss_mib)),
             ));
         }
     }
@@ -286,13 +321,28 @@ mod tests {
                     measurement("list-artifacts", "first page of 100000", "ms p99", 20.0),
                 ],
             ),
-            run("nginx", vec![measurement("pull-blob", "whole 1024 MiB", "MiB/s", 1000.0)]),
-            run("machine", vec![measurement("floor", "hash+fsync 1024 MiB", "s", 2.0)]),
+            run(
+                "nginx",
+                vec![measurement("pull-blob", "whole 1024 MiB", "MiB/s", 1000.0)],
+            ),
+            run(
+                "machine",
+                vec![measurement("floor", "hash+fsync 1024 MiB", "s", 2.0)],
+            ),
         ];
         let section = render(&runs);
-        assert!(section.contains("| pull 1 GiB, whole | 900 MiB/s | nginx: 1000 MiB/s | 0.90× | ≥ 0.9× | met |"), "{section}");
+        assert!(
+            section.contains(
+                "| pull 1 GiB, whole | 900 MiB/s | nginx: 1000 MiB/s | 0.90× | ≥ 0.9× | met |"
+            ),
+            "{section}"
+        );
         assert!(section.contains("| push 1 GiB, one request | 3.00 s | machine: 2.00 s | 1.50× | ≤ 1.25× | **missed** |"), "{section}");
-        assert!(section.contains("| list artifacts, first page | 20.0 ms p99 |  |  | < 50 ms p99 | met |"), "{section}");
+        assert!(
+            section
+                .contains("| list artifacts, first page | 20.0 ms p99 |  |  | < 50 ms p99 | met |"),
+            "{section}"
+        );
         assert!(section.contains("| idle RSS | not measured |"), "{section}");
     }
 
@@ -300,7 +350,10 @@ mod tests {
     fn splices_between_the_markers_only() {
         let document = format!("# Title\n\n{START}\nold\n{END}\n\nProse.\n");
         let spliced = splice(&document, "new\n").unwrap();
-        assert_eq!(spliced, format!("# Title\n\n{START}\nnew\n{END}\n\nProse.\n"));
+        assert_eq!(
+            spliced,
+            format!("# Title\n\n{START}\nnew\n{END}\n\nProse.\n")
+        );
         assert!(splice("no markers", "x").is_err());
     }
 }

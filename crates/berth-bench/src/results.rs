@@ -117,7 +117,11 @@ impl Series {
     pub fn finish(mut self) -> Measurement {
         let server = (!self.costs.is_empty()).then(|| ServerCost {
             cpu_seconds: median(&self.costs.iter().map(|c| c.cpu_seconds).collect::<Vec<_>>()),
-            peak_rss_mib: self.costs.iter().map(|c| c.peak_rss_mib).fold(0.0, f64::max),
+            peak_rss_mib: self
+                .costs
+                .iter()
+                .map(|c| c.peak_rss_mib)
+                .fold(0.0, f64::max),
         });
         Measurement {
             value: median(&self.values),
@@ -153,11 +157,24 @@ pub async fn watched<F: Future>(
 pub fn table(run: &Run) -> String {
     let mut out = format!(
         "{:<16} {:<22} {:>12} {:<10} {:>8} {:>8} {:>8} {:>8} {:>7} {:>8} {:>8}\n",
-        "scenario", "variant", "value", "unit", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "cpu s", "rss MiB"
+        "scenario",
+        "variant",
+        "value",
+        "unit",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "cpu s",
+        "rss MiB"
     );
     for m in &run.results {
         let (cpu, rss) = m.server.map_or(("-".into(), "-".into()), |s| {
-            (format!("{:.2}", s.cpu_seconds), format!("{:.1}", s.peak_rss_mib))
+            (
+                format!("{:.2}", s.cpu_seconds),
+                format!("{:.1}", s.peak_rss_mib),
+            )
         });
         out.push_str(&format!(
             "{:<16} {:<22} {:>12.2} {:<10} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>8} {:>8}\n",
@@ -174,7 +191,10 @@ pub fn table(run: &Run) -> String {
             rss
         ));
         for error in &m.first_errors {
-            out.push_str(&format!("    error: {}\n", error.chars().take(200).collect::<String>()));
+            out.push_str(&format!(
+                "    error: {}\n",
+                error.chars().take(200).collect::<String>()
+            ));
         }
     }
     out

@@ -43,7 +43,12 @@ async fn every_scenario_runs_on_tiny_sizes_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     let json = |name: &str| dir.path().join(format!("{name}.json"));
 
-    let push = bench(&app, &json("push-blob"), &["push-blob", "--size-mib", "2", "--chunk-mib", "1"]).await;
+    let push = bench(
+        &app,
+        &json("push-blob"),
+        &["push-blob", "--size-mib", "2", "--chunk-mib", "1"],
+    )
+    .await;
     for variant in ["monolithic 2 MiB", "chunked 2 MiB"] {
         let m = measurement(&push, variant);
         assert!(m["value"].as_f64().unwrap() > 0.0, "{m}");
@@ -55,14 +60,37 @@ async fn every_scenario_runs_on_tiny_sizes_and_reports() {
     let pull = bench(
         &app,
         &json("pull-blob"),
-        &["pull-blob", "--size-mib", "2", "--ranges", "4", "--save", blob_arg],
+        &[
+            "pull-blob",
+            "--size-mib",
+            "2",
+            "--ranges",
+            "4",
+            "--save",
+            blob_arg,
+        ],
     )
     .await;
-    assert!(measurement(&pull, "4 ranges 2 MiB")["value"].as_f64().unwrap() > 0.0);
+    assert!(
+        measurement(&pull, "4 ranges 2 MiB")["value"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     assert_eq!(std::fs::metadata(&blob).unwrap().len(), 2 << 20);
 
-    let floor = bench(&app, &json("floor"), &["--target", "machine", "floor", "--file", blob_arg]).await;
-    assert!(measurement(&floor, "hash+fsync 2 MiB")["value"].as_f64().unwrap() > 0.0);
+    let floor = bench(
+        &app,
+        &json("floor"),
+        &["--target", "machine", "floor", "--file", blob_arg],
+    )
+    .await;
+    assert!(
+        measurement(&floor, "hash+fsync 2 MiB")["value"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
 
     let manifest = dir.path().join("manifest.json");
     let get = bench(
@@ -80,14 +108,25 @@ async fn every_scenario_runs_on_tiny_sizes_and_reports() {
     )
     .await;
     let head = measurement(&get, "HEAD x4");
-    assert!(head["requests"].as_u64().unwrap() > 0 && head["errors"] == 0, "{head}");
+    assert!(
+        head["requests"].as_u64().unwrap() > 0 && head["errors"] == 0,
+        "{head}"
+    );
     let saved: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
     assert_eq!(saved["schemaVersion"], 2);
 
     let token = bench(
         &app,
         &json("token"),
-        &["token", "--connections", "4", "--seconds", "0.3", "--cold-robots", "3"],
+        &[
+            "token",
+            "--connections",
+            "4",
+            "--seconds",
+            "0.3",
+            "--cold-robots",
+            "3",
+        ],
     )
     .await;
     assert!(measurement(&token, "warm x4")["requests"].as_u64().unwrap() > 0);
@@ -96,7 +135,15 @@ async fn every_scenario_runs_on_tiny_sizes_and_reports() {
     let list = bench(
         &app,
         &json("list-artifacts"),
-        &["list-artifacts", "--artifacts", "230", "--samples", "3", "--seed-connections", "4"],
+        &[
+            "list-artifacts",
+            "--artifacts",
+            "230",
+            "--samples",
+            "3",
+            "--seed-connections",
+            "4",
+        ],
     )
     .await;
     assert_eq!(measurement(&list, "seeding")["requests"], 230);
@@ -132,11 +179,20 @@ async fn every_scenario_runs_on_tiny_sizes_and_reports() {
     let tags: Value = tags.json().await.unwrap();
     assert_eq!(tags.as_array().unwrap().len(), 2, "{tags}");
 
-    let mixed = bench(&app, &json("mixed"), &["mixed", "--connections", "4", "--seconds", "0.5"]).await;
+    let mixed = bench(
+        &app,
+        &json("mixed"),
+        &["mixed", "--connections", "4", "--seconds", "0.5"],
+    )
+    .await;
     assert!(measurement(&mixed, "80/15/5")["requests"].as_u64().unwrap() > 0);
 
     let document = dir.path().join("performance.md");
-    std::fs::write(&document, "# Performance\n\n<!-- results:start -->\n<!-- results:end -->\n\nHow to reproduce.\n").unwrap();
+    std::fs::write(
+        &document,
+        "# Performance\n\n<!-- results:start -->\n<!-- results:end -->\n\nHow to reproduce.\n",
+    )
+    .unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -152,7 +208,16 @@ async fn every_scenario_runs_on_tiny_sizes_and_reports() {
         .unwrap();
     assert!(status.success());
     let report = std::fs::read_to_string(&document).unwrap();
-    assert!(report.contains("| list artifacts, last page | "), "{report}");
-    assert!(report.contains("| machine | floor | hash+fsync 2 MiB |"), "{report}");
-    assert!(report.ends_with("<!-- results:end -->\n\nHow to reproduce.\n"), "{report}");
+    assert!(
+        report.contains("| list artifacts, last page | "),
+        "{report}"
+    );
+    assert!(
+        report.contains("| machine | floor | hash+fsync 2 MiB |"),
+        "{report}"
+    );
+    assert!(
+        report.ends_with("<!-- results:end -->\n\nHow to reproduce.\n"),
+        "{report}"
+    );
 }

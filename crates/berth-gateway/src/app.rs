@@ -16,6 +16,7 @@ pub fn build(
     platform: Platform,
     auth: Auth,
     pulls: berth_registry::PullLog,
+    resolutions: berth_registry::Resolutions,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -42,6 +43,7 @@ pub fn build(
         .app_data(web::Data::new(platform))
         .app_data(web::Data::new(auth))
         .app_data(web::Data::new(pulls))
+        .app_data(web::Data::new(resolutions))
         .app_data(form)
         .app_data(query)
         .app_data(path)

@@ -71,9 +71,19 @@ impl Application {
         ];
 
         let (pulls, pull_writer) = berth_registry::PullLog::start(platform.db().clone());
+        let resolutions = berth_registry::Resolutions::new();
+        let mut background = background;
+        background.push(tokio::spawn(
+            resolutions.clone().listen(platform.db().clone()),
+        ));
         let factory_platform = platform.clone();
         let server = HttpServer::new(move || {
-            app::build(factory_platform.clone(), auth.clone(), pulls.clone())
+            app::build(
+                factory_platform.clone(),
+                auth.clone(),
+                pulls.clone(),
+                resolutions.clone(),
+            )
         })
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .client_request_timeout(config.header_timeout);

@@ -2,9 +2,10 @@
 //! against the repository and action, with the spec's challenge when not.
 
 use actix_web::HttpRequest;
-use berth_auth::Auth;
 use berth_auth::token::{self, Claims};
 use berth_types::RepositoryName;
+
+use crate::routes::Registry;
 
 use crate::challenge::{bearer_claims, challenge};
 use crate::error::RegistryError;
@@ -53,12 +54,13 @@ impl Need {
 
 /// The request's claims if they allow `need` on `name`; otherwise the
 /// challenge (401 without a usable token, 403 with one).
-pub async fn authorize(
-    auth: &Auth,
+pub(crate) async fn authorize(
+    registry: &Registry,
     req: &HttpRequest,
     name: &RepositoryName,
     need: Need,
 ) -> Result<Claims, RegistryError> {
+    let auth = &registry.auth;
     let claims = bearer_claims(auth, req).await?;
     let denied = |authenticated: bool, message: String| RegistryError::Denied {
         challenge: challenge(auth, Some(&need.scope(name))),
@@ -68,8 +70,7 @@ pub async fn authorize(
     let Some(claims) = claims else {
         return Err(denied(false, "authentication required".into()));
     };
-    let mut conn = auth.db().acquire().await?;
-    if token::allows(&mut conn, &claims, name, need.wire()).await? {
+    if allows(registry, &claims, name, need.wire()).await? {
         Ok(claims)
     } else {
         Err(denied(claims.sub != "anonymous", need.refusal(name)))
@@ -78,11 +79,41 @@ pub async fn authorize(
 
 /// Whether the claims allow pulling `name` (for cross-repository mounts,
 /// where a refusal falls back to a normal upload instead of an error).
-pub async fn may_pull(
-    auth: &Auth,
+pub(crate) async fn may_pull(
+    registry: &Registry,
     claims: &Claims,
     name: &RepositoryName,
 ) -> Result<bool, RegistryError> {
-    let mut conn = auth.db().acquire().await?;
-    Ok(token::allows(&mut conn, claims, name, "pull").await?)
+    allows(registry, claims, name, "pull").await
+}
+
+/// [`token::allows`], with the project's current id from the resolution
+/// cache when it is there.
+async fn allows(
+    registry: &Registry,
+    claims: &Claims,
+    name: &RepositoryName,
+    action: &str,
+) -> Result<bool, RegistryError> {
+    if !claims.grants(name.as_str(), action) {
+        return Ok(false);
+    }
+    let project = name.project();
+    let resolutions = &registry.resolutions;
+    let current = match resolutions.project(project.as_str()) {
+        Some(id) => Some(id),
+        None => {
+            let fill = resolutions.fill();
+            let mut conn = registry.auth.db().acquire().await?;
+            let found =
+                berth_auth::store::projects::find_project_by_name(&mut conn, project.as_str())
+                    .await?
+                    .map(|p| p.id);
+            if let Some(id) = found {
+                resolutions.remember_project(fill, project.as_str(), id);
+            }
+            found
+        }
+    };
+    Ok(token::allows_in(claims, name, action, current))
 }

@@ -8,8 +8,10 @@ pub mod domain;
 mod error;
 mod pulls;
 pub mod purge;
+pub mod resolutions;
 mod routes;
 pub mod store;
 
 pub use pulls::{Pull, PullLog};
+pub use resolutions::Resolutions;
 pub use routes::configure;

@@ -24,8 +24,16 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
     let copy = options.file.with_extension("floor-copy");
     // Read once so every round starts from the page cache, as the server's
     // client and nginx do.
-    std::io::copy(&mut std::fs::File::open(&options.file)?, &mut std::io::sink())?;
-    let mut hash = Series::new("floor", &format!("openssl sha256 {label}"), "s", Better::Lower);
+    std::io::copy(
+        &mut std::fs::File::open(&options.file)?,
+        &mut std::io::sink(),
+    )?;
+    let mut hash = Series::new(
+        "floor",
+        &format!("openssl sha256 {label}"),
+        "s",
+        Better::Lower,
+    );
     let mut write = Series::new("floor", &format!("write+fsync {label}"), "s", Better::Lower);
     let mut both = Series::new("floor", &format!("hash+fsync {label}"), "s", Better::Lower);
     for _ in 0..ctx.rounds {
@@ -59,7 +67,11 @@ fn openssl_sha256(file: &Path) -> anyhow::Result<()> {
         .arg(file)
         .output()
         .context("running openssl (Debian package openssl)")?;
-    ensure!(output.status.success(), "openssl dgst failed: {}", String::from_utf8_lossy(&output.stderr));
+    ensure!(
+        output.status.success(),
+        "openssl dgst failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     Ok(())
 }
 

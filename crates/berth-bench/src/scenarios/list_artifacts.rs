@@ -34,7 +34,11 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
         measurements.push(seed(ctx, &repository, present, options).await?);
     }
     let found = total(ctx, "list").await?;
-    ensure!(found >= options.artifacts, "{found} artifacts after seeding, wanted {}", options.artifacts);
+    ensure!(
+        found >= options.artifacts,
+        "{found} artifacts after seeding, wanted {}",
+        options.artifacts
+    );
 
     let pages = found.div_ceil(options.page_size);
     for (variant, page) in [("first", 1), ("middle", pages.div_ceil(2)), ("last", pages)] {
@@ -53,9 +57,15 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
         for _ in 0..3 {
             ctx.registry.api(Method::GET, &path, None).await?;
         }
-        let expected = options.page_size.min(found - (page - 1) * options.page_size);
+        let expected = options
+            .page_size
+            .min(found - (page - 1) * options.page_size);
         for _ in 0..ctx.rounds {
-            let (outcome, cost) = watched(ctx.server_pid, sequential(ctx, &path, expected, options.samples)).await?;
+            let (outcome, cost) = watched(
+                ctx.server_pid,
+                sequential(ctx, &path, expected, options.samples),
+            )
+            .await?;
             let mut latencies = outcome.latencies.clone();
             series.add(Latency::of(&mut latencies).p99, outcome, cost);
         }
@@ -69,11 +79,18 @@ async fn sequential(ctx: &Ctx, path: &str, expected: u64, samples: usize) -> Out
     let started = Instant::now();
     for _ in 0..samples {
         let sent = Instant::now();
-        let result = ctx.registry.api(Method::GET, path, None).await.and_then(|page| {
-            let listed = page.as_array().map_or(0, Vec::len) as u64;
-            ensure!(listed == expected, "listed {listed} artifacts, expected {expected}");
-            Ok(listed)
-        });
+        let result = ctx
+            .registry
+            .api(Method::GET, path, None)
+            .await
+            .and_then(|page| {
+                let listed = page.as_array().map_or(0, Vec::len) as u64;
+                ensure!(
+                    listed == expected,
+                    "listed {listed} artifacts, expected {expected}"
+                );
+                Ok(listed)
+            });
         outcome.latencies.push(sent.elapsed());
         outcome.requests += 1;
         if let Err(err) = result {
@@ -96,25 +113,50 @@ async fn total(ctx: &Ctx, repository: &str) -> anyhow::Result<u64> {
         .headers()
         .get("x-total-count")
         .and_then(|value| value.to_str().ok()?.parse().ok())
-        .ok_or_else(|| anyhow!("artifact listing answered {} without X-Total-Count", response.status()))?;
+        .ok_or_else(|| {
+            anyhow!(
+                "artifact listing answered {} without X-Total-Count",
+                response.status()
+            )
+        })?;
     read_all(response).await?;
     Ok(count)
 }
 
 /// Pushes manifests `present..artifacts`, each tagged, over a shared
 /// config and layer; reports the push rate.
-async fn seed(ctx: &Ctx, repository: &str, present: u64, options: &Options) -> anyhow::Result<Measurement> {
+async fn seed(
+    ctx: &Ctx,
+    repository: &str,
+    present: u64,
+    options: &Options,
+) -> anyhow::Result<Measurement> {
     let token = Arc::new(ctx.registry.token(&push_pull(repository)).await?);
     let material = Material::new(0x5eed);
     // The first image puts the shared blobs in place.
-    let (first, _) = push_small_image(&ctx.registry, &token, repository, "seed", &material, 0, 1024).await?;
+    let (first, _) = push_small_image(
+        &ctx.registry,
+        &token,
+        repository,
+        "seed",
+        &material,
+        0,
+        1024,
+    )
+    .await?;
     let first: Value = serde_json::from_slice(&first)?;
     let config = (
-        first["config"]["digest"].as_str().context("config digest")?.to_owned(),
+        first["config"]["digest"]
+            .as_str()
+            .context("config digest")?
+            .to_owned(),
         first["config"]["size"].as_u64().context("config size")? as usize,
     );
     let layer = (
-        first["layers"][0]["digest"].as_str().context("layer digest")?.to_owned(),
+        first["layers"][0]["digest"]
+            .as_str()
+            .context("layer digest")?
+            .to_owned(),
         first["layers"][0]["size"].as_u64().context("layer size")? as usize,
     );
     let (registry, repository) = (ctx.registry.clone(), repository.to_owned());
@@ -123,11 +165,22 @@ async fn seed(ctx: &Ctx, repository: &str, present: u64, options: &Options) -> a
     let jobs: Vec<u64> = (present..options.artifacts).collect();
     let count = jobs.len();
     let load = each(options.seed_connections, jobs, move |n| {
-        let (registry, repository, token, config, layer) =
-            (registry.clone(), repository.clone(), token.clone(), config.clone(), layer.clone());
+        let (registry, repository, token, config, layer) = (
+            registry.clone(),
+            repository.clone(),
+            token.clone(),
+            config.clone(),
+            layer.clone(),
+        );
         async move {
-            let manifest = image_manifest((&config.0, config.1), &[(*layer).clone()], &format!("artifact {n}"));
-            registry.put_manifest(&token, &repository, &format!("t{n}"), &manifest).await?;
+            let manifest = image_manifest(
+                (&config.0, config.1),
+                &[(*layer).clone()],
+                &format!("artifact {n}"),
+            );
+            registry
+                .put_manifest(&token, &repository, &format!("t{n}"), &manifest)
+                .await?;
             Ok(manifest.len() as u64)
         }
     });

@@ -42,7 +42,9 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
         if let Some(path) = &options.save {
             std::fs::write(path, &manifest)?;
         }
-        let url = ctx.registry.url(&format!("/v2/{repository}/manifests/latest"));
+        let url = ctx
+            .registry
+            .url(&format!("/v2/{repository}/manifests/latest"));
         (url, Some(token), manifest.len() as u64)
     };
     let mut measurements = Vec::new();
@@ -55,24 +57,38 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
                 Better::Higher,
             );
             for _ in 0..ctx.rounds {
-                let (registry, url, token, method) =
-                    (ctx.registry.clone(), url.clone(), token.clone(), method.clone());
+                let (registry, url, token, method) = (
+                    ctx.registry.clone(),
+                    url.clone(),
+                    token.clone(),
+                    method.clone(),
+                );
                 let token = Arc::new(token);
-                let load = closed_loop(connections, Duration::from_secs_f64(options.seconds), move |_, _| {
-                    let (registry, url, token, method) =
-                        (registry.clone(), url.clone(), token.clone(), method.clone());
-                    async move {
-                        let is_get = method == Method::GET;
-                        let mut request = registry.http.request(method, url).header(header::ACCEPT, OCI_MANIFEST);
-                        if let Some(token) = token.as_deref() {
-                            request = request.bearer_auth(token);
+                let load = closed_loop(
+                    connections,
+                    Duration::from_secs_f64(options.seconds),
+                    move |_, _| {
+                        let (registry, url, token, method) =
+                            (registry.clone(), url.clone(), token.clone(), method.clone());
+                        async move {
+                            let is_get = method == Method::GET;
+                            let mut request = registry
+                                .http
+                                .request(method, url)
+                                .header(header::ACCEPT, OCI_MANIFEST);
+                            if let Some(token) = token.as_deref() {
+                                request = request.bearer_auth(token);
+                            }
+                            let response = request.send().await?;
+                            let read = read_all(response).await?;
+                            ensure!(
+                                !is_get || read == length,
+                                "read {read} bytes, expected {length}"
+                            );
+                            Ok(read)
                         }
-                        let response = request.send().await?;
-                        let read = read_all(response).await?;
-                        ensure!(!is_get || read == length, "read {read} bytes, expected {length}");
-                        Ok(read)
-                    }
-                });
+                    },
+                );
                 let (outcome, cost) = watched(ctx.server_pid, load).await?;
                 series.add(outcome.per_second(), outcome, cost);
             }

@@ -27,10 +27,20 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
     let repository = ctx.repository("mixed");
     let token = ctx.registry.token(&push_pull(&repository)).await?;
     let material = Arc::new(Material::new(ctx.seed ^ 0x3133));
-    let (manifest, layer) =
-        push_small_image(&ctx.registry, &token, &repository, "stable", &material, 0, LAYER).await?;
+    let (manifest, layer) = push_small_image(
+        &ctx.registry,
+        &token,
+        &repository,
+        "stable",
+        &material,
+        0,
+        LAYER,
+    )
+    .await?;
     let pulled: Value = serde_json::from_slice(&manifest)?;
-    pulled["layers"][0]["digest"].as_str().context("layer digest")?;
+    pulled["layers"][0]["digest"]
+        .as_str()
+        .context("layer digest")?;
 
     let shared = Arc::new(Shared {
         registry: ctx.registry.clone(),
@@ -40,24 +50,33 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
         material,
         project: ctx.project.clone(),
     });
-    let mut series = Series::new("mixed", &format!("80/15/5 x{}", options.connections), "ops/s", Better::Higher);
+    let mut series = Series::new(
+        "mixed",
+        &format!("80/15/5 x{}", options.connections),
+        "ops/s",
+        Better::Higher,
+    );
     for round in 0..ctx.rounds {
         let shared = shared.clone();
         let seed = ctx.seed ^ round as u64;
-        let load = closed_loop(options.connections, Duration::from_secs_f64(options.seconds), move |worker, n| {
-            let shared = shared.clone();
-            async move {
-                let mut state = seed ^ ((worker as u64) << 32) ^ n;
-                match splitmix64(&mut state) % 100 {
-                    0..80 => shared.pull().await,
-                    80..95 => {
-                        let id = 1 + ((round as u64) << 48 | (worker as u64) << 32 | n);
-                        shared.push(id).await
+        let load = closed_loop(
+            options.connections,
+            Duration::from_secs_f64(options.seconds),
+            move |worker, n| {
+                let shared = shared.clone();
+                async move {
+                    let mut state = seed ^ ((worker as u64) << 32) ^ n;
+                    match splitmix64(&mut state) % 100 {
+                        0..80 => shared.pull().await,
+                        80..95 => {
+                            let id = 1 + ((round as u64) << 48 | (worker as u64) << 32 | n);
+                            shared.push(id).await
+                        }
+                        _ => shared.list().await,
                     }
-                    _ => shared.list().await,
                 }
-            }
-        });
+            },
+        );
         let (outcome, cost) = watched(ctx.server_pid, load).await?;
         series.add(outcome.per_second(), outcome, cost);
     }
@@ -81,12 +100,24 @@ impl Shared {
         let read = registry
             .fetch(Method::GET, manifest, Some(&self.token), Some(OCI_MANIFEST))
             .await?;
-        Ok(read + registry.fetch(Method::GET, blob, Some(&self.token), None).await?)
+        Ok(read
+            + registry
+                .fetch(Method::GET, blob, Some(&self.token), None)
+                .await?)
     }
 
     async fn push(&self, id: u64) -> anyhow::Result<u64> {
         let tag = format!("m{id:x}");
-        push_small_image(&self.registry, &self.token, &self.repository, &tag, &self.material, id, LAYER).await?;
+        push_small_image(
+            &self.registry,
+            &self.token,
+            &self.repository,
+            &tag,
+            &self.material,
+            id,
+            LAYER,
+        )
+        .await?;
         Ok(LAYER as u64)
     }
 

@@ -66,7 +66,9 @@ pub async fn push_small_image(
         &[(layer_digest.clone(), layer_size)],
         &format!("bench {id}"),
     );
-    registry.put_manifest(token, repository, tag, &manifest).await?;
+    registry
+        .put_manifest(token, repository, tag, &manifest)
+        .await?;
     Ok((manifest, layer_digest))
 }
 

@@ -33,7 +33,11 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
     let (url, token, size) = if ctx.baseline {
         let url = ctx.registry.url("/blob");
         let response = ctx.registry.http.head(url.clone()).send().await?;
-        ensure!(response.status().is_success(), "HEAD {url} answered {}", response.status());
+        ensure!(
+            response.status().is_success(),
+            "HEAD {url} answered {}",
+            response.status()
+        );
         let size = response
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -54,8 +58,11 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
         let mut series = Series::new("pull-blob", &name, "MiB/s", Better::Higher);
         for _ in 0..ctx.rounds {
             let started = Instant::now();
-            let (result, cost) =
-                watched(ctx.server_pid, pull(ctx, &url, token.as_deref(), size, parts)).await?;
+            let (result, cost) = watched(
+                ctx.server_pid,
+                pull(ctx, &url, token.as_deref(), size, parts),
+            )
+            .await?;
             let elapsed = started.elapsed();
             result.with_context(|| format!("pulling {url}"))?;
             let outcome = Outcome {
@@ -63,7 +70,11 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
                 latencies: vec![elapsed],
                 ..Outcome::default()
             };
-            series.add(size as f64 / (1 << 20) as f64 / elapsed.as_secs_f64(), outcome, cost);
+            series.add(
+                size as f64 / (1 << 20) as f64 / elapsed.as_secs_f64(),
+                outcome,
+                cost,
+            );
         }
         measurements.push(series.finish());
     }
@@ -73,7 +84,13 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
     Ok(measurements)
 }
 
-async fn pull(ctx: &Ctx, url: &Url, token: Option<&str>, size: u64, parts: u64) -> anyhow::Result<()> {
+async fn pull(
+    ctx: &Ctx,
+    url: &Url,
+    token: Option<&str>,
+    size: u64,
+    parts: u64,
+) -> anyhow::Result<()> {
     let part = size.div_ceil(parts);
     let requests = (0..parts).map(|index| {
         let start = index * part;
@@ -87,7 +104,11 @@ async fn pull(ctx: &Ctx, url: &Url, token: Option<&str>, size: u64, parts: u64) 
                 request = request.header(header::RANGE, format!("bytes={start}-{end}"));
             }
             let read = read_all(request.send().await?).await?;
-            ensure!(read == end - start + 1, "expected {} bytes, read {read}", end - start + 1);
+            ensure!(
+                read == end - start + 1,
+                "expected {} bytes, read {read}",
+                end - start + 1
+            );
             Ok(())
         }
     });
@@ -103,16 +124,29 @@ async fn ensure_blob(ctx: &Ctx, size_mib: u64) -> anyhow::Result<(Url, String)> 
     let material = Arc::new(Material::new(PULL_SEED ^ size_mib));
     let size = size_mib << 20;
     let digest = material.digest_streamed(1, size, 1 << 20);
-    if !ctx.registry.blob_exists(&token, &repository, &digest).await? {
+    if !ctx
+        .registry
+        .blob_exists(&token, &repository, &digest)
+        .await?
+    {
         let body = reqwest::Body::wrap_stream(pieces(material, size));
         ctx.registry
             .push_blob_monolithic(&token, &repository, &digest, body, size)
             .await?;
     }
-    Ok((ctx.registry.url(&format!("/v2/{repository}/blobs/{digest}")), token))
+    Ok((
+        ctx.registry
+            .url(&format!("/v2/{repository}/blobs/{digest}")),
+        token,
+    ))
 }
 
-async fn save(ctx: &Ctx, url: &Url, token: Option<&str>, path: &std::path::Path) -> anyhow::Result<()> {
+async fn save(
+    ctx: &Ctx,
+    url: &Url,
+    token: Option<&str>,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
     let mut request = ctx.registry.http.get(url.clone());
     if let Some(token) = token {
         request = request.bearer_auth(token);

@@ -48,9 +48,16 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
                 } else {
                     let chunk_size = options.chunk_mib << 20;
                     ctx.registry
-                        .push_blob_chunked(&token, &repository, &digest, size, chunk_size, async |offset, len| {
-                            Ok(Bytes::from(material.piece(1, offset, len as usize)))
-                        })
+                        .push_blob_chunked(
+                            &token,
+                            &repository,
+                            &digest,
+                            size,
+                            chunk_size,
+                            async |offset, len| {
+                                Ok(Bytes::from(material.piece(1, offset, len as usize)))
+                            },
+                        )
                         .await
                 }
             })
@@ -79,7 +86,10 @@ pub fn pieces(
         async move {
             (offset < size).then(|| {
                 let len = (PIECE as u64).min(size - offset) as usize;
-                (Ok(Bytes::from(material.piece(1, offset, len))), offset + len as u64)
+                (
+                    Ok(Bytes::from(material.piece(1, offset, len))),
+                    offset + len as u64,
+                )
             })
         }
     })

@@ -42,7 +42,8 @@ struct Image {
 pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement>> {
     ctx.require_berth("push-image")?;
     ctx.registry.ensure_project(&ctx.project).await?;
-    let mut images_per_second = Series::new("push-image", &options.variant, "images/s", Better::Higher);
+    let mut images_per_second =
+        Series::new("push-image", &options.variant, "images/s", Better::Higher);
     for round in 0..ctx.rounds {
         let material = Arc::new(Material::new(ctx.seed ^ ((round as u64 + 1) << 52)));
         let images = plan(ctx, options, &material, round);
@@ -79,7 +80,9 @@ fn plan(ctx: &Ctx, options: &Options, material: &Material, round: usize) -> Vec<
             })
             .clone()
     };
-    let common: Vec<(u64, usize)> = (0..options.layers as u64).map(|slot| (slot, size())).collect();
+    let common: Vec<(u64, usize)> = (0..options.layers as u64)
+        .map(|slot| (slot, size()))
+        .collect();
     let mut pick = ctx.seed.rotate_left(17) ^ round as u64;
     (0..options.images)
         .map(|number| {
@@ -98,7 +101,8 @@ fn plan(ctx: &Ctx, options: &Options, material: &Material, round: usize) -> Vec<
                 .collect();
             Image {
                 number,
-                repository: ctx.repository(&format!("img-{}", number % options.repositories.max(1))),
+                repository: ctx
+                    .repository(&format!("img-{}", number % options.repositories.max(1))),
                 layers,
             }
         })
@@ -129,10 +133,20 @@ async fn push(registry: &Registry, material: &Material, image: Image) -> anyhow:
             None => Bytes::from(config.clone()),
         };
         moved += bytes.len() as u64;
-        registry.push_blob_two_step(&token, repository, &digest, bytes).await?;
+        registry
+            .push_blob_two_step(&token, repository, &digest, bytes)
+            .await?;
     }
-    let layers: Vec<(String, usize)> = image.layers.iter().map(|l| (l.digest.clone(), l.size)).collect();
-    let manifest = image_manifest((&config_digest, config.len()), &layers, &format!("image {}", image.number));
+    let layers: Vec<(String, usize)> = image
+        .layers
+        .iter()
+        .map(|l| (l.digest.clone(), l.size))
+        .collect();
+    let manifest = image_manifest(
+        (&config_digest, config.len()),
+        &layers,
+        &format!("image {}", image.number),
+    );
     registry
         .put_manifest(&token, repository, &format!("i{}", image.number), &manifest)
         .await?;

@@ -18,7 +18,10 @@ pub struct Options {
 
 pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement>> {
     ctx.require_berth("startup")?;
-    let (program, args) = options.command.split_first().context("startup needs the server's command")?;
+    let (program, args) = options
+        .command
+        .split_first()
+        .context("startup needs the server's command")?;
     let ready_url = ctx.registry.url("/readyz");
     let mut start = Series::new("startup", "exec to ready", "s", Better::Lower);
     let mut idle = Series::new("startup", "idle RSS", "MiB", Better::Lower);

@@ -24,16 +24,28 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
     let scope = push_pull(&ctx.repository("token"));
     let token_url = ctx.registry.token_url(&scope).await?;
 
-    let (name, secret) = ctx.registry.create_robot(&ctx.project, &format!("bench-warm-{:x}", ctx.seed)).await?;
+    let (name, secret) = ctx
+        .registry
+        .create_robot(&ctx.project, &format!("bench-warm-{:x}", ctx.seed))
+        .await?;
     let robot = ctx.registry.as_user(&name, &secret);
     robot.fetch_token(token_url.clone()).await?;
-    let mut warm = Series::new("token", &format!("warm x{}", options.connections), "req/s", Better::Higher);
+    let mut warm = Series::new(
+        "token",
+        &format!("warm x{}", options.connections),
+        "req/s",
+        Better::Higher,
+    );
     for _ in 0..ctx.rounds {
         let (robot, url) = (robot.clone(), token_url.clone());
-        let load = closed_loop(options.connections, Duration::from_secs_f64(options.seconds), move |_, _| {
-            let (robot, url) = (robot.clone(), url.clone());
-            async move { robot.fetch_token(url).await.map(|token| token.len() as u64) }
-        });
+        let load = closed_loop(
+            options.connections,
+            Duration::from_secs_f64(options.seconds),
+            move |_, _| {
+                let (robot, url) = (robot.clone(), url.clone());
+                async move { robot.fetch_token(url).await.map(|token| token.len() as u64) }
+            },
+        );
         let (outcome, cost) = watched(ctx.server_pid, load).await?;
         warm.add(outcome.per_second(), outcome, cost);
     }
@@ -62,7 +74,9 @@ pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement
 async fn create_robots(ctx: &Ctx, round: usize, count: usize) -> anyhow::Result<Vec<Registry>> {
     let registry = Arc::new(ctx.registry.clone());
     let mut robots = Vec::with_capacity(count);
-    let names: Vec<String> = (0..count).map(|i| format!("bench-cold-{:x}-{round}-{i}", ctx.seed)).collect();
+    let names: Vec<String> = (0..count)
+        .map(|i| format!("bench-cold-{:x}-{round}-{i}", ctx.seed))
+        .collect();
     for batch in names.chunks(4) {
         let created = try_join_all(batch.iter().map(|name| {
             let registry = registry.clone();
@@ -70,7 +84,11 @@ async fn create_robots(ctx: &Ctx, round: usize, count: usize) -> anyhow::Result<
             async move { registry.create_robot(&project, name).await }
         }))
         .await?;
-        robots.extend(created.into_iter().map(|(name, secret)| ctx.registry.as_user(&name, &secret)));
+        robots.extend(
+            created
+                .into_iter()
+                .map(|(name, secret)| ctx.registry.as_user(&name, &secret)),
+        );
     }
     Ok(robots)
 }

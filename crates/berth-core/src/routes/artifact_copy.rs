@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use berth_auth::authz::{ProjectRef, project_access};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
+use berth_registry::Resolutions;
 use berth_registry::store::artifacts::{self as registry_artifacts, NewArtifact};
 use berth_registry::store::{blobs, repositories as registry_repositories};
 use berth_types::{Action, Reference, RepositoryName, Resource};
@@ -112,6 +113,7 @@ async fn link(
 pub(crate) async fn copy_artifact(
     req: HttpRequest,
     auth: web::Data<Auth>,
+    resolutions: web::Data<Resolutions>,
     principal: Principal,
     path: web::Path<(String, String)>,
     query: web::Query<CopyQuery>,
@@ -226,6 +228,8 @@ pub(crate) async fn copy_artifact(
         )
         .await?;
     tx.commit().await?;
+    // Pulls must not resolve what this just changed.
+    resolutions.forget_all();
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("{}/{digest}", req.path())))
         .finish())

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use berth_auth::authz::ProjectAccess;
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
+use berth_registry::Resolutions;
 use berth_registry::store::artifacts as registry_artifacts;
 use berth_types::{Action, Reference, Resource};
 use serde::Deserialize;
@@ -270,6 +271,7 @@ pub(crate) async fn get_artifact(
 pub(crate) async fn delete_artifact(
     req: HttpRequest,
     auth: web::Data<Auth>,
+    resolutions: web::Data<Resolutions>,
     principal: Principal,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, Failure> {
@@ -305,6 +307,8 @@ pub(crate) async fn delete_artifact(
         )
         .await?;
     tx.commit().await?;
+    // Pulls must not resolve what this just changed.
+    resolutions.forget_all();
     Ok(HttpResponse::Ok().finish())
 }
 
@@ -379,6 +383,7 @@ pub struct NewTag {
 pub(crate) async fn create_tag(
     req: HttpRequest,
     auth: web::Data<Auth>,
+    resolutions: web::Data<Resolutions>,
     principal: Principal,
     path: web::Path<(String, String, String)>,
     body: web::Json<NewTag>,
@@ -420,6 +425,8 @@ pub(crate) async fn create_tag(
         )
         .await?;
     tx.commit().await?;
+    // Pulls must not resolve what this just changed.
+    resolutions.forget_all();
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -445,6 +452,7 @@ pub(crate) async fn create_tag(
 pub(crate) async fn delete_tag(
     req: HttpRequest,
     auth: web::Data<Auth>,
+    resolutions: web::Data<Resolutions>,
     principal: Principal,
     path: web::Path<(String, String, String, String)>,
 ) -> Result<HttpResponse, Failure> {
@@ -476,6 +484,8 @@ pub(crate) async fn delete_tag(
         )
         .await?;
     tx.commit().await?;
+    // Pulls must not resolve what this just changed.
+    resolutions.forget_all();
     Ok(HttpResponse::Ok().finish())
 }
 

@@ -6,6 +6,7 @@ use berth_auth::store::members;
 use berth_auth::store::projects::{self, NewProject, ProjectFilter, ProjectSort, Visibility};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
+use berth_registry::Resolutions;
 use berth_registry::store::{blobs, repositories};
 use berth_types::{Action, ProjectName, ProjectRole, Resource};
 use serde::Deserialize;
@@ -422,6 +423,7 @@ pub(crate) async fn update_project(
 pub(crate) async fn delete_project(
     req: HttpRequest,
     auth: web::Data<Auth>,
+    resolutions: web::Data<Resolutions>,
     principal: Principal,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Failure> {
@@ -450,6 +452,8 @@ pub(crate) async fn delete_project(
         )
         .await?;
     tx.commit().await?;
+    // Pulls must not resolve what this just changed.
+    resolutions.forget_all();
     Ok(HttpResponse::Ok().finish())
 }
 

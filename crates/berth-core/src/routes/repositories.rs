@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use berth_auth::authz::{ProjectAccess, ProjectRef, project_access};
 use berth_auth::{Auth, Principal};
 use berth_http::{ApiError, ErrorCode, Failure};
+use berth_registry::Resolutions;
 use berth_registry::store::blobs;
 use berth_types::{Action, Resource};
 use serde::Deserialize;
@@ -295,6 +296,7 @@ pub(crate) async fn update_repository(
 pub(crate) async fn delete_repository(
     req: HttpRequest,
     auth: web::Data<Auth>,
+    resolutions: web::Data<Resolutions>,
     principal: Principal,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Failure> {
@@ -331,5 +333,7 @@ pub(crate) async fn delete_repository(
         )
         .await?;
     tx.commit().await?;
+    // Pulls must not resolve what this just changed.
+    resolutions.forget_all();
     Ok(HttpResponse::Ok().finish())
 }

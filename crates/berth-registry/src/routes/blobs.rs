@@ -44,7 +44,7 @@ pub async fn get_blob(
     name: &RepositoryName,
     digest: &Digest,
 ) -> Reply {
-    authorize(&registry.auth, req, name, Need::Pull).await?;
+    authorize(registry, req, name, Need::Pull).await?;
     let mut conn = registry.auth.db().acquire().await?;
     blobs::find_blob_size(&mut conn, name.as_str(), &digest.to_string())
         .await?
@@ -124,7 +124,7 @@ pub async fn delete_blob(
     name: &RepositoryName,
     digest: &Digest,
 ) -> Reply {
-    let claims = authorize(&registry.auth, req, name, Need::Delete).await?;
+    let claims = authorize(registry, req, name, Need::Delete).await?;
     let mut tx = registry.auth.db().begin().await?;
     let project = super::project_of(&mut tx, name).await?;
     blobs::lock_usage(&mut tx, project.id).await?;

@@ -60,7 +60,7 @@ fn next_link(path: &str, n: i64, last: &str) -> String {
 }
 
 pub async fn list_tags(registry: &Registry, req: &HttpRequest, name: &RepositoryName) -> Reply {
-    authorize(&registry.auth, req, name, Need::Pull).await?;
+    authorize(registry, req, name, Need::Pull).await?;
     let (n, last) = paging(req)?;
     let mut conn = registry.auth.db().acquire().await?;
     if repositories::find_repository_id(&mut conn, name.as_str())
@@ -88,7 +88,7 @@ pub async fn list_referrers(
     name: &RepositoryName,
     digest: &Digest,
 ) -> Reply {
-    authorize(&registry.auth, req, name, Need::Pull).await?;
+    authorize(registry, req, name, Need::Pull).await?;
     let filter = query_param(req, "artifactType");
     let mut conn = registry.auth.db().acquire().await?;
     let referrers =

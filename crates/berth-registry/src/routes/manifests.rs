@@ -9,6 +9,7 @@ use berth_http::{ApiError, ErrorCode, Failure};
 use berth_storage::digest_of;
 use berth_types::{Digest, DigestAlgorithm, Reference, RepositoryName};
 use futures::StreamExt;
+use std::sync::Arc;
 
 use super::{Registry, project_of, registry_response};
 use crate::access::{Need, authorize};
@@ -65,7 +66,7 @@ pub async fn put_manifest(
     reference: &Reference,
     payload: web::Payload,
 ) -> Reply {
-    let claims = authorize(&registry.auth, req, name, Need::Push).await?;
+    let claims = authorize(registry, req, name, Need::Push).await?;
     let limit = registry.platform().config().limits.manifest_bytes;
     let body = read_body(payload, limit).await?;
     let content_type = req
@@ -182,6 +183,7 @@ pub async fn put_manifest(
     };
     insert_audit(&mut tx, &audit(&claims, project.id, &resource, "push")).await?;
     tx.commit().await?;
+    registry.resolutions.forget_repository(repository_id);
 
     let mut response = registry_response(StatusCode::CREATED);
     response
@@ -243,14 +245,29 @@ async fn find(
     registry: &Registry,
     name: &RepositoryName,
     reference: &Reference,
-) -> Result<ArtifactRow, RegistryError> {
+) -> Result<Arc<ArtifactRow>, RegistryError> {
+    let resolutions = &registry.resolutions;
+    let cached = match reference {
+        Reference::Tag(tag) => resolutions.tag(name.as_str(), tag.as_str()),
+        Reference::Digest(digest) => resolutions.digest(name.as_str(), &digest.to_string()),
+    };
+    if let Some(row) = cached {
+        return Ok(row);
+    }
+    let fill = resolutions.fill();
     let mut conn = registry.auth.db().acquire().await?;
     let found = match reference {
-        Reference::Tag(tag) => {
-            artifacts::find_by_tag(&mut conn, name.as_str(), tag.as_str()).await?
-        }
+        Reference::Tag(tag) => artifacts::find_by_tag(&mut conn, name.as_str(), tag.as_str())
+            .await?
+            .map(Arc::new)
+            .inspect(|row| {
+                resolutions.remember_tag(fill, name.as_str(), tag.as_str(), row.clone())
+            }),
         Reference::Digest(digest) => {
-            artifacts::find_by_digest(&mut conn, name.as_str(), &digest.to_string()).await?
+            artifacts::find_by_digest(&mut conn, name.as_str(), &digest.to_string())
+                .await?
+                .map(Arc::new)
+                .inspect(|row| resolutions.remember_digest(fill, name.as_str(), row.clone()))
         }
     };
     found.ok_or_else(|| {
@@ -274,8 +291,8 @@ async fn negotiate(
     req: &HttpRequest,
     name: &RepositoryName,
     reference: &Reference,
-    found: ArtifactRow,
-) -> Result<(ArtifactRow, Digest), RegistryError> {
+    found: Arc<ArtifactRow>,
+) -> Result<(Arc<ArtifactRow>, Digest), RegistryError> {
     let digest = stored_digest(&found)?;
     let accepted = negotiation::accepted(
         req.headers()
@@ -297,16 +314,17 @@ async fn negotiate(
     if !negotiation::is_index(&found.media_type) {
         return Err(not_acceptable());
     }
-    let body = registry.blobs.get_bytes(&digest).await?;
+    let body = manifest_bytes(registry, &digest).await?;
     let index = manifest::parse(Some(&found.media_type), &body)
         .map_err(|e| RegistryError::Fault(Failure::internal(e)))?;
     let Some(entry) = negotiation::substitute(&accepted, index.children()) else {
         return Err(not_acceptable());
     };
-    let mut conn = registry.auth.db().acquire().await?;
-    let child = artifacts::find_by_digest(&mut conn, name.as_str(), &entry.digest.to_string())
-        .await?
-        .ok_or_else(not_acceptable)?;
+    let child = match find(registry, name, &Reference::Digest(entry.digest.clone())).await {
+        Ok(child) => child,
+        Err(RegistryError::Oci(_)) => return Err(not_acceptable()),
+        Err(other) => return Err(other),
+    };
     let child_digest = stored_digest(&child)?;
     Ok((child, child_digest))
 }
@@ -317,7 +335,7 @@ pub async fn get_manifest(
     name: &RepositoryName,
     reference: &Reference,
 ) -> Reply {
-    let claims = authorize(&registry.auth, req, name, Need::Pull).await?;
+    let claims = authorize(registry, req, name, Need::Pull).await?;
     let found = find(registry, name, reference).await?;
     let (artifact, digest) = negotiate(registry, req, name, reference, found).await?;
     let etag = format!("\"{digest}\"");
@@ -348,7 +366,7 @@ pub async fn get_manifest(
         );
         return Ok(response.body(body));
     }
-    let body = registry.blobs.get_bytes(&digest).await?;
+    let body = manifest_bytes(registry, &digest).await?;
     if let Some(project_id) = claims.projects.get(name.project().as_str()) {
         registry.pulls.record(crate::pulls::Pull {
             artifact_id: artifact.id,
@@ -361,13 +379,27 @@ pub async fn get_manifest(
     Ok(response.body(body))
 }
 
+/// A manifest's bytes; content-addressed, so cached without invalidation.
+async fn manifest_bytes(
+    registry: &Registry,
+    digest: &Digest,
+) -> Result<bytes::Bytes, RegistryError> {
+    let key = digest.to_string();
+    if let Some(bytes) = registry.resolutions.manifest(&key) {
+        return Ok(bytes);
+    }
+    let bytes = registry.blobs.get_bytes(digest).await?;
+    registry.resolutions.remember_manifest(&key, bytes.clone());
+    Ok(bytes)
+}
+
 pub async fn delete_manifest(
     registry: &Registry,
     req: &HttpRequest,
     name: &RepositoryName,
     reference: &Reference,
 ) -> Reply {
-    let claims = authorize(&registry.auth, req, name, Need::Delete).await?;
+    let claims = authorize(registry, req, name, Need::Delete).await?;
     let mut tx = registry.auth.db().begin().await?;
     let project = project_of(&mut tx, name).await?;
     let resource = match reference {
@@ -395,5 +427,6 @@ pub async fn delete_manifest(
     };
     insert_audit(&mut tx, &audit(&claims, project.id, &resource, "delete")).await?;
     tx.commit().await?;
+    registry.resolutions.forget_all();
     Ok(HttpResponse::Accepted().finish())
 }

@@ -8,7 +8,7 @@ use berth_http::ErrorCode;
 use berth_platform::Platform;
 use berth_storage::BlobStore;
 
-use crate::PullLog;
+use crate::{PullLog, Resolutions};
 
 use crate::challenge::{bearer_claims, unauthorized};
 use crate::domain::path::{self, PathError, Route};
@@ -24,6 +24,7 @@ pub(crate) struct Registry {
     pub auth: Auth,
     pub blobs: BlobStore,
     pub pulls: PullLog,
+    pub resolutions: Resolutions,
 }
 
 impl Registry {
@@ -38,11 +39,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/v2/{tail:.+}").to(dispatch));
 }
 
-fn registry(auth: &Auth, pulls: &PullLog) -> Registry {
+fn registry(auth: &Auth, pulls: &PullLog, resolutions: &Resolutions) -> Registry {
     Registry {
         auth: auth.clone(),
         blobs: BlobStore::new(auth.platform().storage().store().clone()),
         pulls: pulls.clone(),
+        resolutions: resolutions.clone(),
     }
 }
 
@@ -94,6 +96,7 @@ async fn dispatch(
     req: HttpRequest,
     auth: web::Data<Auth>,
     pulls: web::Data<PullLog>,
+    resolutions: web::Data<Resolutions>,
     payload: web::Payload,
 ) -> Reply {
     // The raw path keeps escapes as sent; names never contain them, so an
@@ -114,7 +117,7 @@ async fn dispatch(
         ),
         other => path_error(other),
     })?;
-    let registry = registry(&auth, &pulls);
+    let registry = registry(&auth, &pulls, &resolutions);
     let method = req.method().clone();
     if method == Method::DELETE
         && matches!(route, Route::Blob { .. } | Route::Manifest { .. })

@@ -173,12 +173,12 @@ pub async fn start_upload(
     name: &RepositoryName,
     payload: web::Payload,
 ) -> Reply {
-    let claims = authorize(&registry.auth, req, name, Need::Push).await?;
+    let claims = authorize(registry, req, name, Need::Push).await?;
 
     // Cross-repository mount: 201 only if the caller may pull the source and
     // the blob is there; anything else quietly becomes a normal upload.
     if let Some((digest, source)) = mount_request(req)
-        && may_pull(&registry.auth, &claims, &source).await?
+        && may_pull(registry, &claims, &source).await?
     {
         let mut conn = registry.auth.db().acquire().await?;
         let size = blobs::find_blob_size(&mut conn, source.as_str(), &digest.to_string()).await?;
@@ -317,7 +317,7 @@ pub async fn patch_upload(
     id: uuid::Uuid,
     payload: web::Payload,
 ) -> Reply {
-    authorize(&registry.auth, req, name, Need::Push).await?;
+    authorize(registry, req, name, Need::Push).await?;
     let mut conn = registry.auth.db().acquire().await?;
     let upload = uploads::find_upload(&mut conn, id, name.as_str())
         .await?
@@ -339,7 +339,7 @@ pub async fn put_upload(
     id: uuid::Uuid,
     payload: web::Payload,
 ) -> Reply {
-    authorize(&registry.auth, req, name, Need::Push).await?;
+    authorize(registry, req, name, Need::Push).await?;
     let digest = digest_param(req)?.ok_or_else(|| {
         RegistryError::oci(ErrorCode::DigestInvalid, "the closing PUT needs ?digest=")
     })?;
@@ -382,7 +382,7 @@ pub async fn get_upload(
     name: &RepositoryName,
     id: uuid::Uuid,
 ) -> Reply {
-    authorize(&registry.auth, req, name, Need::Push).await?;
+    authorize(registry, req, name, Need::Push).await?;
     let mut conn = registry.auth.db().acquire().await?;
     let upload = uploads::find_upload(&mut conn, id, name.as_str())
         .await?
@@ -402,7 +402,7 @@ pub async fn delete_upload(
     name: &RepositoryName,
     id: uuid::Uuid,
 ) -> Reply {
-    authorize(&registry.auth, req, name, Need::Push).await?;
+    authorize(registry, req, name, Need::Push).await?;
     let mut conn = registry.auth.db().acquire().await?;
     uploads::find_upload(&mut conn, id, name.as_str())
         .await?
