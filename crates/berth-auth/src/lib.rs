@@ -10,6 +10,7 @@ pub mod authz;
 pub mod bootstrap;
 mod credential_cache;
 pub mod domain;
+mod hashing;
 pub mod lockout;
 pub mod principal;
 pub mod routes;

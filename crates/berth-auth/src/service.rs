@@ -8,6 +8,7 @@ use tokio::sync::OnceCell;
 use crate::Principal;
 use crate::domain::password::{self, HashParams, Verified};
 use crate::domain::pat;
+use crate::hashing::Hashers;
 use crate::principal::Holder;
 use crate::store::audit::{AuditEntry, insert_audit};
 use crate::store::{robots, tokens, users};
@@ -24,11 +25,7 @@ struct Inner {
     params: HashParams,
     dummy_hash: OnceCell<String>,
     keys: OnceCell<TokenKeys>,
-    /// Password hashes computed at once, at most one per core: each holds
-    /// its memory cost (19 MiB by default) for its whole run, so a burst of
-    /// sign-ins with cold caches would otherwise grow the process by that
-    /// much per concurrent request, and finish no sooner.
-    hashing: tokio::sync::Semaphore,
+    hashers: Hashers,
 }
 
 impl Auth {
@@ -45,9 +42,7 @@ impl Auth {
                 params,
                 dummy_hash: OnceCell::new(),
                 keys: OnceCell::new(),
-                hashing: tokio::sync::Semaphore::new(
-                    std::thread::available_parallelism().map_or(1, |n| n.get()),
-                ),
+                hashers: Hashers::start(),
             }),
         }
     }
@@ -69,26 +64,18 @@ impl Auth {
             .await
     }
 
-    /// Hashes on the blocking pool: argon2 would stall an async worker.
+    /// Hashes on the hashing threads: argon2 would stall an async worker.
     pub async fn hash_password(&self, password: &str) -> Result<String, Failure> {
         let params = self.inner.params;
         let password = password.to_owned();
-        let _turn = self.hashing_turn().await?;
-        tokio::task::spawn_blocking(move || password::hash(&password, params))
-            .await
-            .map_err(Failure::internal)?
-            .map_err(Failure::internal)
-    }
-
-    async fn hashing_turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>, Failure> {
         self.inner
-            .hashing
-            .acquire()
-            .await
+            .hashers
+            .run(move || password::hash(&password, params))
+            .await?
             .map_err(Failure::internal)
     }
 
-    /// Verifies on the blocking pool. Without a stored hash (unknown user) a
+    /// Verifies on the hashing threads. Without a stored hash (unknown user) a
     /// dummy hash is verified instead, so timing does not reveal who exists.
     pub async fn verify_password(
         &self,
@@ -101,11 +88,11 @@ impl Auth {
             None => (self.dummy_hash().await?.to_owned(), false),
         };
         let password = password.to_owned();
-        let _turn = self.hashing_turn().await?;
-        let verdict =
-            tokio::task::spawn_blocking(move || password::verify(&password, &stored, params))
-                .await
-                .map_err(Failure::internal)?;
+        let verdict = self
+            .inner
+            .hashers
+            .run(move || password::verify(&password, &stored, params))
+            .await?;
         Ok(if real { verdict } else { Verified::No })
     }
 
@@ -114,9 +101,10 @@ impl Auth {
         self.inner
             .dummy_hash
             .get_or_try_init(|| async {
-                tokio::task::spawn_blocking(move || password::dummy_hash(params))
+                self.inner
+                    .hashers
+                    .run(move || password::dummy_hash(params))
                     .await
-                    .map_err(Failure::internal)
             })
             .await
             .map(String::as_str)
