@@ -14,7 +14,7 @@ use std::time::Duration;
 
 const TTL: Duration = Duration::from_secs(120);
 
-fn key(redis: &Redis, kind: &str, name: &str, secret: &str) -> String {
+pub fn key(redis: &Redis, kind: &str, name: &str, secret: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [kind, name, secret] {
         hasher.update(part.as_bytes());
@@ -23,13 +23,11 @@ fn key(redis: &Redis, kind: &str, name: &str, secret: &str) -> String {
     redis.key(&format!("cred:{}", hex::encode(hasher.finalize())))
 }
 
-/// Whether this exact credential was verified for this account version.
-pub async fn recall(redis: &Redis, kind: &str, name: &str, secret: &str, version: i64) -> bool {
-    let Ok(mut conn) = redis.connection().await else {
-        return false;
-    };
-    let stored: Result<Option<i64>, _> = conn.get(key(redis, kind, name, secret)).await;
-    matches!(stored, Ok(Some(v)) if v == version)
+/// Whether this exact credential was verified for this account version;
+/// the stored version is read with the sign-in's other Redis state
+/// ([`crate::lockout::recall`]).
+pub fn still_valid(stored: Option<i64>, version: i64) -> bool {
+    stored == Some(version)
 }
 
 pub async fn remember(redis: &Redis, kind: &str, name: &str, secret: &str, version: i64) {

@@ -47,25 +47,69 @@ fn subjects(name: &str, address: Option<&str>) -> Vec<Subject> {
     subjects
 }
 
-/// Seconds left on a cool-down covering this name or address, if any.
-pub async fn locked_for(redis: &Redis, name: &str, address: Option<&str>) -> Option<u64> {
+/// What Redis holds about a sign-in before its credentials are checked,
+/// read in one round trip: a cool-down, whether failures are counted
+/// against the name (only then does a success clear them), and the account
+/// version this exact credential was last verified for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recalled {
+    pub locked_for: Option<u64>,
+    pub has_failures: bool,
+    pub verified_version: Option<i64>,
+}
+
+pub async fn recall(
+    redis: &Redis,
+    name: &str,
+    address: Option<&str>,
+    credential_key: &str,
+) -> Recalled {
+    // Without Redis a success still tries to clear failures; nothing else
+    // is known.
+    let unknown = Recalled {
+        has_failures: true,
+        ..Recalled::default()
+    };
     let mut conn = match redis.connection().await {
         Ok(conn) => conn,
         Err(err) => {
             tracing::warn!(error = %err, "sign-in throttling unavailable");
-            return None;
+            return unknown;
         }
     };
-    // Every sign-in asks this, so all subjects go in one round trip.
+    let lock_keys: Vec<String> = subjects(name, address)
+        .iter()
+        .map(|subject| subject.key(redis, "locked"))
+        .collect();
     let mut pipe = redis::pipe();
-    for subject in subjects(name, address) {
-        pipe.ttl(subject.key(redis, "locked"));
+    for key in &lock_keys {
+        pipe.ttl(key);
     }
-    match pipe.query_async::<Vec<i64>>(&mut conn).await {
-        Ok(ttls) => ttls.into_iter().filter(|t| *t > 0).max().map(|t| t as u64),
+    pipe.exists(Subject::Name(name.to_owned()).key(redis, "failures"))
+        .get(credential_key);
+    let answer: Result<Vec<redis::Value>, _> = pipe.query_async(&mut conn).await;
+    match answer {
+        Ok(values) => {
+            let int = |value: &redis::Value| {
+                redis::from_redis_value::<Option<i64>>(value.clone())
+                    .ok()
+                    .flatten()
+            };
+            let (ttls, rest) = values.split_at(lock_keys.len().min(values.len()));
+            Recalled {
+                locked_for: ttls
+                    .iter()
+                    .filter_map(int)
+                    .filter(|t| *t > 0)
+                    .max()
+                    .map(|t| t as u64),
+                has_failures: rest.first().and_then(int).is_none_or(|n| n > 0),
+                verified_version: rest.get(1).and_then(int),
+            }
+        }
         Err(err) => {
             tracing::warn!(error = %err, "sign-in throttling unavailable");
-            None
+            unknown
         }
     }
 }

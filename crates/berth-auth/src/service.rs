@@ -120,7 +120,16 @@ impl Auth {
         source_ip: Option<&str>,
     ) -> Result<Principal, Failure> {
         let redis = self.inner.platform.redis();
-        if let Some(seconds) = lockout::locked_for(redis, username, source_ip).await {
+        let prefix = &self.inner.platform.config().identity.robot_name_prefix;
+        let robot_name = username.strip_prefix(prefix.as_str());
+        let kind = if robot_name.is_some() {
+            "robot"
+        } else {
+            "user"
+        };
+        let credential = credential_cache::key(redis, kind, username, password);
+        let recalled = lockout::recall(redis, username, source_ip, &credential).await;
+        if let Some(seconds) = recalled.locked_for {
             return Err(ApiError::new(
                 ErrorCode::RateLimited,
                 format!("too many failed sign-ins; try again in {seconds} seconds"),
@@ -129,10 +138,16 @@ impl Auth {
             .into());
         }
         let mut conn = self.db().acquire().await?;
-        let prefix = &self.inner.platform.config().identity.robot_name_prefix;
-        if let Some(stored_name) = username.strip_prefix(prefix.as_str()) {
+        if let Some(stored_name) = robot_name {
             return self
-                .robot_login(&mut conn, username, stored_name, password, source_ip)
+                .robot_login(
+                    &mut conn,
+                    username,
+                    stored_name,
+                    password,
+                    source_ip,
+                    &recalled,
+                )
                 .await;
         }
         if let Some(lookup) = pat::lookup_of(password) {
@@ -142,13 +157,9 @@ impl Auth {
         }
         let user = users::find_user_by_name(&mut conn, username).await?;
         let redis = self.inner.platform.redis();
-        let cached = match &user {
-            Some(u) => {
-                credential_cache::recall(redis, "user", username, password, u.credential_version)
-                    .await
-            }
-            None => false,
-        };
+        let cached = user.as_ref().is_some_and(|u| {
+            credential_cache::still_valid(recalled.verified_version, u.credential_version)
+        });
         let verdict = if cached {
             Verified::Yes
         } else {
@@ -169,7 +180,9 @@ impl Auth {
                         "password rehashed with the current parameters"
                     );
                 }
-                lockout::record_success(redis, username).await;
+                if recalled.has_failures {
+                    lockout::record_success(redis, username).await;
+                }
                 Ok(user_principal(user, None))
             }
             _ => Err(self
@@ -363,16 +376,13 @@ impl Auth {
         stored_name: &str,
         secret: &str,
         source_ip: Option<&str>,
+        recalled: &lockout::Recalled,
     ) -> Result<Principal, Failure> {
         let robot = robots::find_robot_by_name(conn, stored_name).await?;
         let redis = self.inner.platform.redis();
-        let cached = match &robot {
-            Some(r) => {
-                credential_cache::recall(redis, "robot", full_name, secret, r.credential_version)
-                    .await
-            }
-            None => false,
-        };
+        let cached = robot.as_ref().is_some_and(|r| {
+            credential_cache::still_valid(recalled.verified_version, r.credential_version)
+        });
         let verdict = if cached {
             Verified::Yes
         } else {
@@ -396,7 +406,9 @@ impl Auth {
                     let fresh = self.hash_password(secret).await?;
                     robots::update_secret_hash_only(conn, robot.id, &fresh).await?;
                 }
-                lockout::record_success(self.inner.platform.redis(), full_name).await;
+                if recalled.has_failures {
+                    lockout::record_success(self.inner.platform.redis(), full_name).await;
+                }
                 Ok(robot_principal(robot, full_name.to_owned()))
             }
             (_, reason) => Err(self

@@ -120,3 +120,31 @@ async fn without_redis_sign_ins_still_work_unthrottled() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_successful_sign_in_clears_the_failures_counted_against_the_name() {
+    let app = throttled_app().await;
+    app.new_user("carol").await;
+    let client = redis::Client::open(berth_testkit::redis_url()).unwrap();
+    let mut redis = client.get_multiplexed_async_connection().await.unwrap();
+    let failures = format!("{}login:failures:name:carol", app.redis_prefix);
+    let counted = async |redis: &mut redis::aio::MultiplexedConnection| -> Option<i64> {
+        redis::cmd("GET")
+            .arg(&failures)
+            .query_async(redis)
+            .await
+            .unwrap()
+    };
+
+    let wrong = app.caller("carol", "Wrong-Passw0rd");
+    let right = app.caller("carol", USER_PASSWORD);
+    for _ in 0..2 {
+        assert_eq!(wrong.get("/api/v2.0/users/current").await.status(), 401);
+    }
+    assert_eq!(counted(&mut redis).await, Some(2));
+    assert_eq!(right.get("/api/v2.0/users/current").await.status(), 200);
+    assert_eq!(counted(&mut redis).await, None);
+    // Successes with nothing to clear keep working.
+    assert_eq!(right.get("/api/v2.0/users/current").await.status(), 200);
+    assert_eq!(counted(&mut redis).await, None);
+}
