@@ -8,7 +8,8 @@ use berth_types::{Digest, DigestAlgorithm};
 use bytes::Bytes;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use object_store::{
-    GetOptions, GetRange, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart,
+    GetOptions, GetRange, GetResult, GetResultPayload, ObjectStore, ObjectStoreExt, PutPayload,
+    WriteMultipart,
 };
 use sha2::Digest as _;
 use std::ops::Range;
@@ -188,6 +189,26 @@ where
     Ok(size)
 }
 
+/// An object's bytes in pieces large enough to move efficiently.
+fn payload_stream(result: GetResult) -> BoxStream<'static, Result<Bytes, StorageError>> {
+    match result.payload {
+        GetResultPayload::File(file, _) => file_stream(file, result.range),
+        // Remote backends yield small pieces; sending each as its own
+        // write costs more than copying them into larger ones.
+        GetResultPayload::Stream(stream) => stream
+            .map_err(StorageError::from)
+            .ready_chunks(READ_COALESCE)
+            .map(|pieces| {
+                let pieces: Vec<Bytes> = pieces.into_iter().collect::<Result<_, _>>()?;
+                Ok(match pieces.len() {
+                    1 => pieces.into_iter().next().expect("one piece"),
+                    _ => Bytes::from(pieces.concat()),
+                })
+            })
+            .boxed(),
+    }
+}
+
 /// A ranged read: the blob's total size, the served range, and the bytes.
 pub struct BlobRead {
     pub size: u64,
@@ -250,23 +271,7 @@ impl BlobStore {
             range: Some(GetRange::Bounded(served.clone())),
             ..GetOptions::default()
         };
-        let result = self.store.get_opts(&location, options).await?;
-        let body = match result.payload {
-            GetResultPayload::File(file, _) => file_stream(file, result.range),
-            // Remote backends yield small pieces; sending each as its own
-            // write costs more than copying them into larger ones.
-            GetResultPayload::Stream(stream) => stream
-                .map_err(StorageError::from)
-                .ready_chunks(READ_COALESCE)
-                .map(|pieces| {
-                    let pieces: Vec<Bytes> = pieces.into_iter().collect::<Result<_, _>>()?;
-                    Ok(match pieces.len() {
-                        1 => pieces.into_iter().next().expect("one piece"),
-                        _ => Bytes::from(pieces.concat()),
-                    })
-                })
-                .boxed(),
-        };
+        let body = payload_stream(self.store.get_opts(&location, options).await?);
         Ok(BlobRead {
             size,
             range: served,
@@ -380,7 +385,8 @@ impl BlobStore {
                 let store = store.clone();
                 async move { store.get(&layout::upload_chunk(upload, index)).await }
             })
-            .map_ok(|result| result.into_stream())
+            .map_err(StorageError::from)
+            .map_ok(payload_stream)
             .try_flatten();
         self.write_verified(expected, parts).await
     }
