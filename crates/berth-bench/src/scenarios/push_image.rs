@@ -4,6 +4,7 @@
 //! A share of the layers is common to all images, like a base image.
 
 use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt, stream};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use crate::client::{Registry, image_manifest};
 use crate::data::{Material, digest_of, splitmix64};
 use crate::load::each;
 use crate::results::{Better, Measurement, Series, watched};
+
+const UPLOADS_PER_IMAGE: usize = 5;
 
 pub struct Options {
     pub variant: String,
@@ -118,25 +121,34 @@ async fn push(registry: &Registry, material: &Material, image: Image) -> anyhow:
     )
     .into_bytes();
     let config_digest = digest_of(&config);
-    let mut moved = 0;
-    let blobs = image
+    let blobs: Vec<(String, Option<Arc<Layer>>)> = image
         .layers
         .iter()
         .map(|layer| (layer.digest.clone(), Some(layer.clone())))
-        .chain([(config_digest.clone(), None)]);
-    for (digest, layer) in blobs {
-        if registry.blob_exists(&token, repository, &digest).await? {
-            continue;
-        }
-        let bytes = match &layer {
-            Some(layer) => Bytes::from(material.blob(layer.id, layer.size)),
-            None => Bytes::from(config.clone()),
-        };
-        moved += bytes.len() as u64;
-        registry
-            .push_blob_two_step(&token, repository, &digest, bytes)
-            .await?;
-    }
+        .chain([(config_digest.clone(), None)])
+        .collect();
+    // Docker uploads up to five layers of an image at once.
+    let moved: u64 = stream::iter(blobs)
+        .map(|(digest, layer)| {
+            let (token, config) = (&token, &config);
+            async move {
+                if registry.blob_exists(token, repository, &digest).await? {
+                    return anyhow::Ok(0);
+                }
+                let bytes = match &layer {
+                    Some(layer) => Bytes::from(material.blob(layer.id, layer.size)),
+                    None => Bytes::from(config.clone()),
+                };
+                let length = bytes.len() as u64;
+                registry
+                    .push_blob_two_step(token, repository, &digest, bytes)
+                    .await?;
+                Ok(length)
+            }
+        })
+        .buffer_unordered(UPLOADS_PER_IMAGE)
+        .try_fold(0, |total, moved| async move { Ok(total + moved) })
+        .await?;
     let layers: Vec<(String, usize)> = image
         .layers
         .iter()

@@ -172,10 +172,10 @@ pub(crate) async fn copy_artifact(
         .ok_or_else(not_found)?;
     let digest = root.digest.clone();
 
-    blobs::lock_usage(&mut tx, target.project.id).await?;
     let repository_id =
         registry_repositories::ensure_repository(&mut tx, target.project.id, destination.as_str())
             .await?;
+    blobs::lock_usage(&mut tx, target.project.id).await?;
     let owner = (target.project.id, target.project.name.as_str());
     let mut copied_root = 0;
     for record in closure(&mut tx, source_id, root).await? {

@@ -91,7 +91,6 @@ pub async fn put_manifest(
 
     let mut tx = registry.auth.db().begin().await?;
     let project = project_of(&mut tx, name).await?;
-    blobs::lock_usage(&mut tx, project.id).await?;
     let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
     let blob_digests: Vec<String> = parsed
         .blobs()
@@ -100,13 +99,7 @@ pub async fn put_manifest(
         .collect();
     let missing = blobs::missing_blobs(&mut tx, repository_id, &blob_digests).await?;
     if !missing.is_empty() {
-        return Err(RegistryError::Oci(
-            ApiError::new(
-                ErrorCode::ManifestBlobUnknown,
-                format!("blob {} is not in {name}: push it first", missing[0]),
-            )
-            .with_detail(serde_json::json!({"missing": missing})),
-        ));
+        return Err(blobs_missing(name, missing));
     }
     let children: Vec<String> = parsed
         .children()
@@ -130,6 +123,13 @@ pub async fn put_manifest(
     let extra_attrs = image_attributes(registry, &parsed).await;
     registry.blobs.put_verified(&digest, body.clone()).await?;
     let digest_text = digest.to_string();
+    blobs::lock_usage(&mut tx, project.id).await?;
+    // Again under the lock, which blob deletions also take: one deleted
+    // since the check above must not end up referenced.
+    let missing = blobs::missing_blobs(&mut tx, repository_id, &blob_digests).await?;
+    if !missing.is_empty() {
+        return Err(blobs_missing(name, missing));
+    }
     let charge = blobs::link_blob(
         &mut tx,
         project.id,
@@ -194,6 +194,16 @@ pub async fn put_manifest(
         response.insert_header(("OCI-Subject", subject.digest.to_string()));
     }
     Ok(response.finish())
+}
+
+fn blobs_missing(name: &RepositoryName, missing: Vec<String>) -> RegistryError {
+    RegistryError::Oci(
+        ApiError::new(
+            ErrorCode::ManifestBlobUnknown,
+            format!("blob {} is not in {name}: push it first", missing[0]),
+        )
+        .with_detail(serde_json::json!({"missing": missing})),
+    )
 }
 
 /// The largest image config read at push for its attributes.

@@ -83,8 +83,8 @@ async fn commit_blob(
 ) -> Result<(), RegistryError> {
     let mut tx = registry.auth.db().begin().await?;
     let project = project_of(&mut tx, name).await?;
-    blobs::lock_usage(&mut tx, project.id).await?;
     let repository_id = repositories::ensure_repository(&mut tx, project.id, name.as_str()).await?;
+    blobs::lock_usage(&mut tx, project.id).await?;
     let charge = blobs::link_blob(
         &mut tx,
         project.id,
@@ -100,6 +100,32 @@ async fn commit_blob(
 
 /// Refuses early, before any byte is stored, a body that cannot fit in the
 /// project's quota: `incoming` more bytes on top of its usage.
+/// A blob sent whole in one request, streamed straight to its place: the
+/// declared size and the quota are checked before a byte is stored.
+async fn write_whole(
+    registry: &Registry,
+    req: &HttpRequest,
+    name: &RepositoryName,
+    digest: &Digest,
+    payload: web::Payload,
+) -> Result<u64, RegistryError> {
+    let limit = registry.platform().config().max_blob_bytes;
+    check_declared_size(req, limit, limit)?;
+    {
+        let mut conn = registry.auth.db().acquire().await?;
+        let project = project_of(&mut conn, name).await?;
+        // A blob the project already holds costs nothing more.
+        if !blobs::project_holds(&mut conn, project.id, &digest.to_string()).await? {
+            let incoming = declared_length(req).unwrap_or(0);
+            check_quota(&mut conn, &project.name, project.id, incoming).await?;
+        }
+    }
+    Ok(registry
+        .blobs
+        .write_verified(digest, body_stream(payload, limit))
+        .await?)
+}
+
 async fn check_quota(
     conn: &mut sqlx::PgConnection,
     project: &str,
@@ -190,21 +216,7 @@ pub async fn start_upload(
     }
 
     if let Some(digest) = digest_param(req)? {
-        let limit = registry.platform().config().max_blob_bytes;
-        check_declared_size(req, limit, limit)?;
-        {
-            let mut conn = registry.auth.db().acquire().await?;
-            let project = project_of(&mut conn, name).await?;
-            // A blob the project already holds costs nothing more.
-            if !blobs::project_holds(&mut conn, project.id, &digest.to_string()).await? {
-                let incoming = declared_length(req).unwrap_or(0);
-                check_quota(&mut conn, &project.name, project.id, incoming).await?;
-            }
-        }
-        let size = registry
-            .blobs
-            .write_verified(&digest, body_stream(payload, limit))
-            .await?;
+        let size = write_whole(registry, req, name, &digest, payload).await?;
         commit_blob(registry, name, &digest, size).await?;
         return Ok(created(name, &digest));
     }
@@ -356,21 +368,30 @@ pub async fn put_upload(
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim() == "0");
-    if !declared_empty {
-        upload.size = append(registry, req, &upload, payload).await?;
-        upload.chunks += 1;
-    }
-    let assembled = registry
-        .blobs
-        .assemble(id, upload.chunks as u32, &digest)
-        .await;
+    // The whole blob in the closing PUT (what containerd and skopeo send)
+    // goes straight to its place like a monolithic push, instead of being
+    // stored as a chunk and then copied.
+    let whole = upload.chunks == 0 && !declared_empty;
+    let written = if whole {
+        write_whole(registry, req, name, &digest, payload).await
+    } else {
+        if !declared_empty {
+            upload.size = append(registry, req, &upload, payload).await?;
+            upload.chunks += 1;
+        }
+        registry
+            .blobs
+            .assemble(id, upload.chunks as u32, &digest)
+            .await
+            .map_err(RegistryError::from)
+    };
     let mut conn = registry.auth.db().acquire().await?;
     uploads::delete_upload(&mut conn, id).await?;
     drop(conn);
-    if let Err(err) = registry.blobs.delete_upload(id).await {
+    if !whole && let Err(err) = registry.blobs.delete_upload(id).await {
         tracing::warn!(error = %err, upload = %id, "removing upload chunks failed");
     }
-    let size = assembled?;
+    let size = written?;
     commit_blob(registry, name, &digest, size).await?;
     Ok(created(name, &digest))
 }

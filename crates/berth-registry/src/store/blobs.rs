@@ -40,10 +40,14 @@ pub async fn project_usage(
 }
 
 /// Locks the project's usage until the transaction ends. Every transaction
-/// that changes which blobs a project holds takes this lock before touching
-/// its repositories, so they queue in one order and never deadlock.
+/// that changes which blobs a project holds takes it after creating any
+/// repository it needs and before linking or unlinking blobs, so they queue
+/// in one order and never deadlock; and as late as that, so storage work is
+/// never done while holding it. `NO KEY UPDATE` does not conflict with the
+/// key-share locks that foreign keys take, so creating an upload session or
+/// a repository in the project never waits for another push's accounting.
 pub async fn lock_usage(conn: &mut PgConnection, project_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE")
+    sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR NO KEY UPDATE")
         .bind(project_id)
         .execute(conn)
         .await
@@ -77,11 +81,12 @@ pub async fn link_blob(
     digest: &str,
     size: i64,
 ) -> Result<Charge, sqlx::Error> {
-    let (limit, used): (i64, i64) =
-        sqlx::query_as("SELECT storage_limit, storage_used FROM projects WHERE id = $1 FOR UPDATE")
-            .bind(project_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (limit, used): (i64, i64) = sqlx::query_as(
+        "SELECT storage_limit, storage_used FROM projects WHERE id = $1 FOR NO KEY UPDATE",
+    )
+    .bind(project_id)
+    .fetch_one(&mut *conn)
+    .await?;
     let held = project_holds(conn, project_id, digest).await?;
     let added = if held { 0 } else { size };
     if added > 0 && limit >= 0 && used + added > limit {
