@@ -20,12 +20,45 @@ use std::sync::Arc;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// How many ready pieces of a read are sent as one.
 const READ_COALESCE: usize = 32;
-/// How much of a local file one read takes: large enough that a gigabyte is
-/// a few thousand reads (object_store's own stream reads 8 KiB at a time,
-/// each on the blocking pool), small enough that 200 concurrent downloads
-/// hold little memory. Measured on 1 GiB: 64 KiB pulls at 635 MiB/s, 256 KiB
-/// at 1038 MiB/s but with a quarter more peak memory under 200 downloads.
-const FILE_READ_BYTES: usize = 128 * 1024;
+/// Local file reads take 1 MiB while the budget below has room (a gigabyte
+/// is then a thousand reads, each a trip to the blocking pool), and 64 KiB
+/// outside it, so many concurrent downloads hold little memory. Small reads
+/// never wait for the budget: clients that stop reading must not stall
+/// everyone else's downloads.
+const LARGE_READ: usize = 1024 * 1024;
+const SMALL_READ: usize = 64 * 1024;
+/// Large read buffers in flight across all downloads of the process, in
+/// KiB; a buffer counts until the HTTP layer has sent it and dropped it.
+const READ_BUDGET_KIB: usize = 48 * 1024;
+
+fn read_budget() -> &'static Arc<tokio::sync::Semaphore> {
+    static BUDGET: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    BUDGET.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(READ_BUDGET_KIB)))
+}
+
+/// A read buffer with its share of the budget, if it took one, given back
+/// when the bytes are dropped.
+struct Budgeted {
+    bytes: bytes::BytesMut,
+    _share: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+impl AsRef<[u8]> for Budgeted {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// How much to read next of `remaining` bytes, and the budget share that
+/// pays for it.
+fn budgeted_read(remaining: u64) -> (usize, Option<tokio::sync::OwnedSemaphorePermit>) {
+    let large = remaining.min(LARGE_READ as u64) as usize;
+    let kib = large.div_ceil(1024) as u32;
+    match read_budget().clone().try_acquire_many_owned(kib) {
+        Ok(share) => (large, Some(share)),
+        Err(_) => (large.min(SMALL_READ), None),
+    }
+}
 
 /// The bytes `range` of a local file, read in large pieces.
 fn file_stream(
@@ -52,7 +85,7 @@ fn file_stream(
                     .await
                     .map_err(io)?;
             }
-            let want = remaining.min(FILE_READ_BYTES as u64) as usize;
+            let (want, share) = budgeted_read(remaining);
             let mut buffer = bytes::BytesMut::with_capacity(want);
             while buffer.len() < want {
                 let read = (&mut file)
@@ -67,7 +100,10 @@ fn file_stream(
                     )));
                 }
             }
-            let chunk = buffer.freeze();
+            let chunk = Bytes::from_owner(Budgeted {
+                bytes: buffer,
+                _share: share,
+            });
             let left = remaining - chunk.len() as u64;
             Ok(Some((chunk, (file, start, left, true))))
         },
@@ -452,5 +488,25 @@ impl BlobStore {
             }
             Err(err) => Err(err.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod read_budget_tests {
+    use super::*;
+
+    #[test]
+    fn large_reads_while_the_budget_lasts_then_small_ones_without_waiting() {
+        let (size, share) = budgeted_read(10 << 20);
+        assert_eq!(size, LARGE_READ);
+        assert!(share.is_some());
+        let (size, share) = budgeted_read(5000);
+        assert_eq!((size, share.map(|s| s.num_permits())), (5000, Some(5)));
+        let available = read_budget().available_permits() as u32;
+        let rest = read_budget().clone().try_acquire_many_owned(available).unwrap();
+        assert_eq!(budgeted_read(10 << 20).0, SMALL_READ);
+        assert!(budgeted_read(10 << 20).1.is_none());
+        drop(rest);
+        assert_eq!(budgeted_read(10 << 20).0, LARGE_READ);
     }
 }
