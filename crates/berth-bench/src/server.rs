@@ -1,5 +1,6 @@
 //! What the measured server spent: CPU seconds and peak resident memory of
-//! its process, read from `/proc/<pid>`. Peak memory is per scenario: the
+//! its process and its child processes (nginx serves from workers), read
+//! from `/proc/<pid>`. Peak memory is per scenario: the
 //! kernel's high-water mark is reset at the start (writing 5 to
 //! `clear_refs`), and where that is not permitted a sampler keeps the
 //! highest resident size it saw instead.
@@ -26,17 +27,17 @@ pub struct Watch {
 
 impl Watch {
     pub fn start(pid: u32) -> anyhow::Result<Self> {
-        let cpu_at_start = cpu_seconds(pid)?;
-        let hwm_reset = std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok();
-        let sampled_peak_kib = Arc::new(AtomicU64::new(status_kib(pid, "VmRSS:").unwrap_or(0)));
+        let cpu_at_start = family_cpu_seconds(pid)?;
+        let hwm_reset = family(pid)
+            .iter()
+            .all(|p| std::fs::write(format!("/proc/{p}/clear_refs"), "5").is_ok());
+        let sampled_peak_kib = Arc::new(AtomicU64::new(family_kib(pid, "VmRSS:")));
         let stop = Arc::new(AtomicBool::new(false));
         let sampler = (!hwm_reset).then(|| {
             let (peak, stop) = (sampled_peak_kib.clone(), stop.clone());
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    if let Some(rss) = status_kib(pid, "VmRSS:") {
-                        peak.fetch_max(rss, Ordering::Relaxed);
-                    }
+                    peak.fetch_max(family_kib(pid, "VmRSS:"), Ordering::Relaxed);
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             })
@@ -57,15 +58,49 @@ impl Watch {
             sampler.await.ok();
         }
         let peak_kib = if self.hwm_reset {
-            status_kib(self.pid, "VmHWM:").unwrap_or(0)
+            family_kib(self.pid, "VmHWM:")
         } else {
             self.sampled_peak_kib.load(Ordering::Relaxed)
         };
         Ok(ServerCost {
-            cpu_seconds: cpu_seconds(self.pid)? - self.cpu_at_start,
+            cpu_seconds: family_cpu_seconds(self.pid)? - self.cpu_at_start,
             peak_rss_mib: peak_kib as f64 / 1024.0,
         })
     }
+}
+
+/// The process and its children.
+fn family(pid: u32) -> Vec<u32> {
+    let mut members = vec![pid];
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            members.extend(
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse::<u32>().ok()),
+            );
+        }
+    }
+    members
+}
+
+/// A memory figure summed over the process and its children, in KiB.
+fn family_kib(pid: u32, field: &str) -> u64 {
+    family(pid)
+        .into_iter()
+        .filter_map(|p| status_kib(p, field))
+        .sum()
+}
+
+fn family_cpu_seconds(pid: u32) -> anyhow::Result<f64> {
+    let own = cpu_seconds(pid)?;
+    let children: f64 = family(pid)[1..]
+        .iter()
+        .filter_map(|p| cpu_seconds(*p).ok())
+        .sum();
+    Ok(own + children)
 }
 
 /// Current resident memory in MiB.

@@ -503,7 +503,10 @@ mod read_budget_tests {
         let (size, share) = budgeted_read(5000);
         assert_eq!((size, share.map(|s| s.num_permits())), (5000, Some(5)));
         let available = read_budget().available_permits() as u32;
-        let rest = read_budget().clone().try_acquire_many_owned(available).unwrap();
+        let rest = read_budget()
+            .clone()
+            .try_acquire_many_owned(available)
+            .unwrap();
         assert_eq!(budgeted_read(10 << 20).0, SMALL_READ);
         assert!(budgeted_read(10 << 20).1.is_none());
         drop(rest);
