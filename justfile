@@ -13,6 +13,11 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# Benchmarks.
-bench:
+# Berth next to nginx and the machine's own hash+fsync floor; writes
+# docs/performance.md. `just bench --quick` for a short run under target/.
+bench *args:
+    ./scripts/bench {{args}}
+
+# The in-process micro-benchmarks (artifact listing at 100,000 artifacts).
+bench-micro:
     cargo bench --workspace --locked
