@@ -39,7 +39,9 @@ npm --prefix web-ui run --silent build
 say "building berth (release)"
 cargo build --release --locked -p berth
 
-export BERTH_DATABASE_URL=${BERTH_DATABASE_URL:-postgres://berth:$DB_PASSWORD@$PG_HOST:$PG_PORT/berth}
+# TLS to a database on this machine only costs CPU.
+case $PG_HOST in 127.0.0.1|localhost|::1) PG_OPTIONS='?sslmode=disable' ;; *) PG_OPTIONS= ;; esac
+export BERTH_DATABASE_URL=${BERTH_DATABASE_URL:-postgres://berth:$DB_PASSWORD@$PG_HOST:$PG_PORT/berth$PG_OPTIONS}
 export BERTH_REDIS_URL=${BERTH_REDIS_URL:-redis://$REDIS_HOST:$REDIS_PORT/0}
 export BERTH_DATA_DIR=$DATA_DIR
 export BERTH_HTTP_ADDR=${BERTH_HTTP_ADDR:-127.0.0.1:8080}
