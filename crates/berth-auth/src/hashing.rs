@@ -57,8 +57,15 @@ impl Hashers {
     ) -> Result<T, Failure> {
         let (reply, result) = oneshot::channel();
         let job: Job = Box::new(move || {
-            // A caller that went away no longer wants the answer.
-            let _ = reply.send(work());
+            // A caller that went away no longer wants the answer, so its
+            // hash is not computed; and a panic loses one answer, never a
+            // hashing thread.
+            if reply.is_closed() {
+                return;
+            }
+            if let Ok(result) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+                let _ = reply.send(result);
+            }
         });
         self.jobs
             .send(job)
@@ -86,5 +93,14 @@ mod tests {
             assert_eq!(doubled, i * 2);
             assert!(thread.unwrap().starts_with("password-hash-"));
         }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_alone() {
+        let hashers = Hashers::start();
+        for _ in 0..4 {
+            assert!(hashers.run(|| panic!("boom")).await.is_err());
+        }
+        assert_eq!(hashers.run(|| 7).await.unwrap(), 7);
     }
 }

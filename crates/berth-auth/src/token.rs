@@ -80,15 +80,18 @@ pub struct TokenKeys {
     ttl: Duration,
     /// Tokens whose signature already checked out. A client sends the same
     /// token with every request of a pull or push, and the signature check
-    /// is most of a cached manifest GET's cost. The whole token is the key,
-    /// so a hit is exactly a token seen before; its time window is still
-    /// checked on every use.
-    verified: std::sync::Mutex<HashMap<String, Claims>>,
+    /// is most of a cached manifest GET's cost. Keyed by the SHA-256 of the
+    /// whole token, so a hit is exactly a token seen before; its time window
+    /// is still checked on every use.
+    verified: std::sync::Mutex<HashMap<[u8; 32], std::sync::Arc<Claims>>>,
 }
 
 /// Verified tokens held at most; a full cache is emptied, since live
 /// clients come back with their token at once.
 const VERIFIED_TOKENS: usize = 10_000;
+/// The longest token remembered; ours are well under 1 KiB for a few
+/// scopes. Bounds the cache at a few tens of MiB.
+const CACHED_TOKEN_BYTES: usize = 4096;
 
 fn key_id(public_key: &[u8]) -> String {
     hex::encode(&Sha256::digest(public_key)[..12])
@@ -266,24 +269,34 @@ impl TokenKeys {
     /// The key is chosen by `kid` among our own keys only: a key, URL or
     /// certificate carried in the token's header is never used.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(claims) = verified.get(token) {
+        // Long tokens (a client can ask for any number of scopes) are
+        // verified every time rather than held.
+        let key: Option<[u8; 32]> =
+            (token.len() <= CACHED_TOKEN_BYTES).then(|| Sha256::digest(token.as_bytes()).into());
+        let known = key.and_then(|key| self.verified_tokens().get(&key).cloned());
+        if let Some(claims) = known {
             let now = chrono::Utc::now().timestamp();
             let leeway = LEEWAY_SECS as i64;
             if claims.exp + leeway > now && claims.nbf - leeway <= now {
-                return Ok(claims.clone());
+                return Ok(Claims::clone(&claims));
             }
-            verified.remove(token);
             return Err(TokenError::Invalid("the token has expired".into()));
         }
-        drop(verified);
         let claims = self.verify_signature(token)?;
-        let mut verified = self.verified.lock().unwrap_or_else(|p| p.into_inner());
-        if verified.len() >= VERIFIED_TOKENS {
-            verified.clear();
+        if let Some(key) = key {
+            let mut verified = self.verified_tokens();
+            if verified.len() >= VERIFIED_TOKENS {
+                verified.clear();
+            }
+            verified.insert(key, std::sync::Arc::new(claims.clone()));
         }
-        verified.insert(token.to_owned(), claims.clone());
         Ok(claims)
+    }
+
+    fn verified_tokens(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], std::sync::Arc<Claims>>> {
+        self.verified.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn verify_signature(&self, token: &str) -> Result<Claims, TokenError> {

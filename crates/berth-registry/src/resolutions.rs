@@ -29,6 +29,10 @@ pub const CHANNEL: &str = "berth_registry_changes";
 /// Entries per map; a full map is emptied rather than ordered, since what
 /// is hot comes back at once.
 const ROWS: usize = 20_000;
+/// How long the listening connection may stay silent before it is asked
+/// whether it is still there, and how long it has to answer.
+const QUIET: Duration = Duration::from_secs(10);
+const PING: Duration = Duration::from_secs(5);
 /// Manifest bytes held at most, and the largest manifest kept.
 const MANIFEST_BYTES: usize = 16 << 20;
 const LARGEST_MANIFEST: usize = 256 << 10;
@@ -72,47 +76,54 @@ impl Resolutions {
         Fill(self.inner.epoch.load(Ordering::Acquire))
     }
 
+    /// Asked with the map's lock held: a forget bumps the epoch before it
+    /// takes that lock, so either this sees the bump or the forget comes
+    /// after the insert and removes it.
     fn storable(&self, fill: Fill) -> bool {
+        self.listening() && self.inner.epoch.load(Ordering::Acquire) == fill.0
+    }
+
+    /// Entries are only trusted while changes are being heard.
+    fn listening(&self) -> bool {
         self.inner.listening.load(Ordering::Acquire)
-            && self.inner.epoch.load(Ordering::Acquire) == fill.0
     }
 
     pub fn project(&self, name: &str) -> Option<i64> {
-        self.inner.projects.get(name)
+        self.listening()
+            .then(|| self.inner.projects.get(name))
+            .flatten()
     }
 
     pub fn remember_project(&self, fill: Fill, name: &str, id: i64) {
-        if self.storable(fill) {
-            self.inner.projects.insert(name.to_owned(), id);
-        }
+        self.inner
+            .projects
+            .insert_if(name.to_owned(), id, || self.storable(fill));
     }
 
     pub fn tag(&self, repository: &str, tag: &str) -> Option<Arc<ArtifactRow>> {
-        self.inner
-            .tags
-            .get(&(repository.to_owned(), tag.to_owned()))
+        let key = (repository.to_owned(), tag.to_owned());
+        self.listening()
+            .then(|| self.inner.tags.get(&key))
+            .flatten()
     }
 
     pub fn remember_tag(&self, fill: Fill, repository: &str, tag: &str, row: Arc<ArtifactRow>) {
-        if self.storable(fill) {
-            self.inner
-                .tags
-                .insert((repository.to_owned(), tag.to_owned()), row);
-        }
+        let key = (repository.to_owned(), tag.to_owned());
+        self.inner.tags.insert_if(key, row, || self.storable(fill));
     }
 
     pub fn digest(&self, repository: &str, digest: &str) -> Option<Arc<ArtifactRow>> {
-        self.inner
-            .digests
-            .get(&(repository.to_owned(), digest.to_owned()))
+        let key = (repository.to_owned(), digest.to_owned());
+        self.listening()
+            .then(|| self.inner.digests.get(&key))
+            .flatten()
     }
 
     pub fn remember_digest(&self, fill: Fill, repository: &str, row: Arc<ArtifactRow>) {
-        if self.storable(fill) {
-            self.inner
-                .digests
-                .insert((repository.to_owned(), row.digest.clone()), row);
-        }
+        let key = (repository.to_owned(), row.digest.clone());
+        self.inner
+            .digests
+            .insert_if(key, row, || self.storable(fill));
     }
 
     /// Bytes are content-addressed and never change; whether a digest may
@@ -122,8 +133,10 @@ impl Resolutions {
     }
 
     pub fn remember_manifest(&self, digest: &str, bytes: Bytes) {
-        if bytes.len() <= LARGEST_MANIFEST && self.inner.listening.load(Ordering::Acquire) {
-            self.inner.manifests.insert(digest.to_owned(), bytes);
+        if bytes.len() <= LARGEST_MANIFEST {
+            self.inner
+                .manifests
+                .insert_if(digest.to_owned(), bytes, || self.listening());
         }
     }
 
@@ -162,8 +175,19 @@ impl Resolutions {
                 Ok(mut listener) => {
                     self.forget_all();
                     self.inner.listening.store(true, Ordering::Release);
-                    while let Ok(Some(notification)) = listener.try_recv().await {
-                        self.apply(notification.payload());
+                    loop {
+                        match tokio::time::timeout(QUIET, listener.try_recv()).await {
+                            Ok(Ok(Some(notification))) => self.apply(notification.payload()),
+                            Ok(Ok(None) | Err(_)) => break,
+                            // A half-open connection (a failover, a dropped
+                            // idle flow) never reports itself: ask it.
+                            Err(_quiet) => {
+                                let ping = sqlx::query("SELECT 1").execute(&mut listener);
+                                if !matches!(tokio::time::timeout(PING, ping).await, Ok(Ok(_))) {
+                                    break;
+                                }
+                            }
+                        }
                     }
                     self.inner.listening.store(false, Ordering::Release);
                     self.forget_all();
@@ -222,9 +246,13 @@ impl<K: Eq + Hash, V: Clone> Map<K, V> {
         self.lock().0.get(key).cloned()
     }
 
-    fn insert(&self, key: K, value: V) {
+    /// Inserts unless `still_valid`, asked under the lock, says no.
+    fn insert_if(&self, key: K, value: V, still_valid: impl FnOnce() -> bool) {
         let weight = (self.weigh)(&value);
         let mut guard = self.lock();
+        if !still_valid() {
+            return;
+        }
         let (map, total) = &mut *guard;
         if *total + weight > self.capacity {
             map.clear();
@@ -311,11 +339,13 @@ mod tests {
     #[test]
     fn maps_stay_within_their_weight() {
         let map: Map<String, Bytes> = Map::new(10, Bytes::len);
-        map.insert("a".into(), Bytes::from_static(b"123456"));
-        map.insert("b".into(), Bytes::from_static(b"123456"));
+        map.insert_if("a".into(), Bytes::from_static(b"123456"), || true);
+        map.insert_if("b".into(), Bytes::from_static(b"123456"), || true);
         assert!(map.get("a").is_none(), "the full map was emptied first");
         assert_eq!(map.get("b").unwrap().len(), 6);
-        map.insert("b".into(), Bytes::from_static(b"12"));
+        map.insert_if("c".into(), Bytes::from_static(b"1"), || false);
+        assert!(map.get("c").is_none());
+        map.insert_if("b".into(), Bytes::from_static(b"12"), || true);
         assert_eq!(map.lock().1, 2);
     }
 }

@@ -49,6 +49,15 @@ impl AsRef<[u8]> for Budgeted {
     }
 }
 
+/// Who consumes a local read: the budget is for bytes that wait on
+/// clients' sockets; the server's own copies (assembling an upload's chunks)
+/// are consumed as fast as they are read and bounded by the write they feed.
+#[derive(Clone, Copy)]
+enum Reads {
+    ToClients,
+    Internal,
+}
+
 /// How much to read next of `remaining` bytes, and the budget share that
 /// pays for it.
 fn budgeted_read(remaining: u64) -> (usize, Option<tokio::sync::OwnedSemaphorePermit>) {
@@ -64,13 +73,14 @@ fn budgeted_read(remaining: u64) -> (usize, Option<tokio::sync::OwnedSemaphorePe
 fn file_stream(
     file: std::fs::File,
     range: std::ops::Range<u64>,
+    reads: Reads,
 ) -> BoxStream<'static, Result<Bytes, StorageError>> {
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
     let file = tokio::fs::File::from_std(file);
     let state = (file, range.start, range.end - range.start, false);
     futures::stream::try_unfold(
         state,
-        |(mut file, start, remaining, positioned)| async move {
+        move |(mut file, start, remaining, positioned)| async move {
             if remaining == 0 {
                 return Ok(None);
             }
@@ -85,7 +95,10 @@ fn file_stream(
                     .await
                     .map_err(io)?;
             }
-            let (want, share) = budgeted_read(remaining);
+            let (want, share) = match reads {
+                Reads::ToClients => budgeted_read(remaining),
+                Reads::Internal => (remaining.min(LARGE_READ as u64) as usize, None),
+            };
             let mut buffer = bytes::BytesMut::with_capacity(want);
             while buffer.len() < want {
                 let read = (&mut file)
@@ -226,9 +239,12 @@ where
 }
 
 /// An object's bytes in pieces large enough to move efficiently.
-fn payload_stream(result: GetResult) -> BoxStream<'static, Result<Bytes, StorageError>> {
+fn payload_stream(
+    result: GetResult,
+    reads: Reads,
+) -> BoxStream<'static, Result<Bytes, StorageError>> {
     match result.payload {
-        GetResultPayload::File(file, _) => file_stream(file, result.range),
+        GetResultPayload::File(file, _) => file_stream(file, result.range, reads),
         // Remote backends yield small pieces; sending each as its own
         // write costs more than copying them into larger ones.
         GetResultPayload::Stream(stream) => stream
@@ -307,7 +323,10 @@ impl BlobStore {
             range: Some(GetRange::Bounded(served.clone())),
             ..GetOptions::default()
         };
-        let body = payload_stream(self.store.get_opts(&location, options).await?);
+        let body = payload_stream(
+            self.store.get_opts(&location, options).await?,
+            Reads::ToClients,
+        );
         Ok(BlobRead {
             size,
             range: served,
@@ -422,7 +441,7 @@ impl BlobStore {
                 async move { store.get(&layout::upload_chunk(upload, index)).await }
             })
             .map_err(StorageError::from)
-            .map_ok(payload_stream)
+            .map_ok(|result| payload_stream(result, Reads::Internal))
             .try_flatten();
         self.write_verified(expected, parts).await
     }

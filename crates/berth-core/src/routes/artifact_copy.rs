@@ -176,6 +176,7 @@ pub(crate) async fn copy_artifact(
         registry_repositories::ensure_repository(&mut tx, target.project.id, destination.as_str())
             .await?;
     blobs::lock_usage(&mut tx, target.project.id).await?;
+    registry_repositories::touch_repository(&mut tx, repository_id).await?;
     let owner = (target.project.id, target.project.name.as_str());
     let mut copied_root = 0;
     for record in closure(&mut tx, source_id, root).await? {

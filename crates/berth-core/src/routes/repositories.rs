@@ -310,7 +310,8 @@ pub(crate) async fn delete_repository(
         Action::Delete,
     )
     .await?;
-    // Usage first, then the repository: the order every push takes too.
+    // Usage first, then the repository row: the order every push takes
+    // too (pushes lock no repository row before the usage lock).
     blobs::lock_usage(&mut tx, access.project.id).await?;
     let (_, row) = repository_for(
         &mut tx,

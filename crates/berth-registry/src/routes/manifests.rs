@@ -182,6 +182,7 @@ pub async fn put_manifest(
         Reference::Digest(_) => format!("{name}@{digest}"),
     };
     insert_audit(&mut tx, &audit(&claims, project.id, &resource, "push")).await?;
+    repositories::touch_repository(&mut tx, repository_id).await?;
     tx.commit().await?;
     registry.resolutions.forget_repository(repository_id);
 

@@ -101,14 +101,15 @@ async fn commit_blob(
 /// Refuses early, before any byte is stored, a body that cannot fit in the
 /// project's quota: `incoming` more bytes on top of its usage.
 /// A blob sent whole in one request, streamed straight to its place: the
-/// declared size and the quota are checked before a byte is stored.
+/// declared size and the quota are checked before a byte is stored (the
+/// outer error), then the write's own outcome.
 async fn write_whole(
     registry: &Registry,
     req: &HttpRequest,
     name: &RepositoryName,
     digest: &Digest,
     payload: web::Payload,
-) -> Result<u64, RegistryError> {
+) -> Result<Result<u64, berth_storage::StorageError>, RegistryError> {
     let limit = registry.platform().config().max_blob_bytes;
     check_declared_size(req, limit, limit)?;
     {
@@ -123,7 +124,7 @@ async fn write_whole(
     Ok(registry
         .blobs
         .write_verified(digest, body_stream(payload, limit))
-        .await?)
+        .await)
 }
 
 async fn check_quota(
@@ -216,7 +217,7 @@ pub async fn start_upload(
     }
 
     if let Some(digest) = digest_param(req)? {
-        let size = write_whole(registry, req, name, &digest, payload).await?;
+        let size = write_whole(registry, req, name, &digest, payload).await??;
         commit_blob(registry, name, &digest, size).await?;
         return Ok(created(name, &digest));
     }
@@ -373,7 +374,14 @@ pub async fn put_upload(
     // stored as a chunk and then copied.
     let whole = upload.chunks == 0 && !declared_empty;
     let written = if whole {
-        write_whole(registry, req, name, &digest, payload).await
+        match write_whole(registry, req, name, &digest, payload).await? {
+            // Wrong bytes end the session, as a failed assembly does; a
+            // refusal, a client gone mid-body or a storage fault leaves it
+            // for a retry.
+            Err(err @ berth_storage::StorageError::DigestMismatch { .. }) => Err(err.into()),
+            Err(other) => return Err(other.into()),
+            Ok(size) => Ok(size),
+        }
     } else {
         if !declared_empty {
             upload.size = append(registry, req, &upload, payload).await?;
@@ -388,7 +396,8 @@ pub async fn put_upload(
     let mut conn = registry.auth.db().acquire().await?;
     uploads::delete_upload(&mut conn, id).await?;
     drop(conn);
-    if !whole && let Err(err) = registry.blobs.delete_upload(id).await {
+    // Chunks too: a PATCH may have raced a whole-body PUT.
+    if let Err(err) = registry.blobs.delete_upload(id).await {
         tracing::warn!(error = %err, upload = %id, "removing upload chunks failed");
     }
     let size = written?;

@@ -1,19 +1,40 @@
 use sqlx::PgConnection;
 
-/// The repository's id, created on first use.
+/// The repository's id, created on first use. An existing row is neither
+/// changed nor locked, so concurrent pushes into one repository do not
+/// queue on it; a push records itself with [`touch_repository`] just
+/// before it commits.
 pub async fn ensure_repository(
     conn: &mut PgConnection,
     project_id: i64,
     name: &str,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    let created: Option<i64> = sqlx::query_scalar(
         "INSERT INTO repositories (project_id, name) VALUES ($1, $2)
-         ON CONFLICT (name) DO UPDATE SET update_time = now() RETURNING id",
+         ON CONFLICT (name) DO NOTHING RETURNING id",
     )
     .bind(project_id)
     .bind(name)
-    .fetch_one(conn)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    match created {
+        Some(id) => Ok(id),
+        None => {
+            sqlx::query_scalar("SELECT id FROM repositories WHERE name = $1")
+                .bind(name)
+                .fetch_one(conn)
+                .await
+        }
+    }
+}
+
+/// Records a push in the repository's update time.
+pub async fn touch_repository(conn: &mut PgConnection, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE repositories SET update_time = now() WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 pub async fn find_repository_id(
