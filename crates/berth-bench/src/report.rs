@@ -227,7 +227,13 @@ pub fn render(runs: &[Run]) -> String {
                 "{target}: {}",
                 figure(m.value, &m.unit)
             )),
-            ratio.map_or(String::new(), |r| format!("{r:.2}×")),
+            ratio.map_or(String::new(), |r| {
+                if r < 0.1 {
+                    format!("{r:.3}×")
+                } else {
+                    format!("{r:.2}×")
+                }
+            }),
             target,
             match met {
                 Some(true) => "met",
