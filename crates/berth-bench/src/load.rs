@@ -74,12 +74,7 @@ where
             })
         })
         .collect();
-    let mut total = Outcome::default();
-    for task in tasks {
-        total.absorb(task.await.expect("load worker panicked"));
-    }
-    total.elapsed = started.elapsed();
-    total
+    gather(tasks, started).await
 }
 
 /// Runs each job once on at most `workers` concurrent tasks; the jobs are
@@ -109,6 +104,11 @@ where
             })
         })
         .collect();
+    gather(tasks, started).await
+}
+
+/// The workers' outcomes added up, timed from `started`.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<Outcome>>, started: Instant) -> Outcome {
     let mut total = Outcome::default();
     for task in tasks {
         total.absorb(task.await.expect("load worker panicked"));

@@ -71,91 +71,23 @@ struct Cli {
 #[derive(Subcommand)]
 enum Scenario {
     /// One large blob, as one request and in chunks.
-    PushBlob {
-        #[arg(long, default_value_t = 1024)]
-        size_mib: u64,
-        #[arg(long, default_value_t = 16)]
-        chunk_mib: u64,
-    },
+    PushBlob(push_blob::Options),
     /// One large blob, whole and as parallel ranges.
-    PullBlob {
-        #[arg(long, default_value_t = 1024)]
-        size_mib: u64,
-        #[arg(long, default_value_t = 8)]
-        ranges: u64,
-        /// Write the blob's bytes here afterwards (for the baselines).
-        #[arg(long)]
-        save: Option<PathBuf>,
-    },
+    PullBlob(pull_blob::Options),
     /// Whole images from concurrent clients.
-    PushImage {
-        #[arg(long, default_value = "200 images x 10 layers")]
-        variant: String,
-        #[arg(long, default_value_t = 200)]
-        images: usize,
-        #[arg(long, default_value_t = 10)]
-        layers: usize,
-        #[arg(long, default_value_t = 1024)]
-        min_kib: u64,
-        #[arg(long, default_value_t = 20480)]
-        max_kib: u64,
-        #[arg(long, default_value_t = 0.3)]
-        shared: f64,
-        #[arg(long, default_value_t = 16)]
-        clients: usize,
-        #[arg(long, default_value_t = 200)]
-        repositories: usize,
-    },
+    PushImage(push_image::Options),
     /// GET and HEAD of a manifest by tag.
-    ManifestGet {
-        #[arg(long, value_delimiter = ',', default_value = "1,64")]
-        connections: Vec<usize>,
-        #[arg(long, default_value_t = 10.0)]
-        seconds: f64,
-        /// Write the manifest's bytes here (for the baselines).
-        #[arg(long)]
-        save: Option<PathBuf>,
-    },
+    ManifestGet(manifest_get::Options),
     /// Token requests from a robot, cache warm and cold.
-    Token {
-        #[arg(long, default_value_t = 64)]
-        connections: usize,
-        #[arg(long, default_value_t = 10.0)]
-        seconds: f64,
-        #[arg(long, default_value_t = 64)]
-        cold_robots: usize,
-    },
+    Token(token::Options),
     /// First, middle and last page of a large repository's artifacts.
-    ListArtifacts {
-        #[arg(long, default_value_t = 100_000)]
-        artifacts: u64,
-        #[arg(long, default_value_t = 100)]
-        page_size: u64,
-        #[arg(long, default_value_t = 100)]
-        samples: usize,
-        #[arg(long, default_value_t = 32)]
-        seed_connections: usize,
-    },
+    ListArtifacts(list_artifacts::Options),
     /// 80% pulls, 15% pushes, 5% listings.
-    Mixed {
-        #[arg(long, default_value_t = 64)]
-        connections: usize,
-        #[arg(long, default_value_t = 60.0)]
-        seconds: f64,
-    },
+    Mixed(mixed::Options),
     /// The machine's floor for a push: openssl sha256 plus a write with fsync.
-    Floor {
-        #[arg(long)]
-        file: PathBuf,
-    },
+    Floor(floor::Options),
     /// Start to ready and idle memory of a server started from a command.
-    Startup {
-        #[arg(long, default_value_t = 2.0)]
-        idle_seconds: f64,
-        /// The server command, after `--`.
-        #[arg(last = true, required = true)]
-        command: Vec<String>,
-    },
+    Startup(startup::Options),
     /// Writes the results of earlier runs into a document's results section.
     Report {
         /// The document to update in place.
@@ -182,125 +114,16 @@ async fn main() -> anyhow::Result<()> {
         project: cli.project.clone(),
         seed: chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64,
     };
-    let results = match cli.scenario {
-        Scenario::PushBlob {
-            size_mib,
-            chunk_mib,
-        } => {
-            push_blob::run(
-                &ctx,
-                &push_blob::Options {
-                    size_mib,
-                    chunk_mib,
-                },
-            )
-            .await
-        }
-        Scenario::PullBlob {
-            size_mib,
-            ranges,
-            save,
-        } => {
-            pull_blob::run(
-                &ctx,
-                &pull_blob::Options {
-                    size_mib,
-                    ranges,
-                    save,
-                },
-            )
-            .await
-        }
-        Scenario::PushImage {
-            variant,
-            images,
-            layers,
-            min_kib,
-            max_kib,
-            shared,
-            clients,
-            repositories,
-        } => {
-            let options = push_image::Options {
-                variant,
-                images,
-                layers,
-                min_kib,
-                max_kib,
-                shared,
-                clients,
-                repositories,
-            };
-            push_image::run(&ctx, &options).await
-        }
-        Scenario::ManifestGet {
-            connections,
-            seconds,
-            save,
-        } => {
-            manifest_get::run(
-                &ctx,
-                &manifest_get::Options {
-                    connections,
-                    seconds,
-                    save,
-                },
-            )
-            .await
-        }
-        Scenario::Token {
-            connections,
-            seconds,
-            cold_robots,
-        } => {
-            let options = token::Options {
-                connections,
-                seconds,
-                cold_robots,
-            };
-            token::run(&ctx, &options).await
-        }
-        Scenario::ListArtifacts {
-            artifacts,
-            page_size,
-            samples,
-            seed_connections,
-        } => {
-            let options = list_artifacts::Options {
-                artifacts,
-                page_size,
-                samples,
-                seed_connections,
-            };
-            list_artifacts::run(&ctx, &options).await
-        }
-        Scenario::Mixed {
-            connections,
-            seconds,
-        } => {
-            mixed::run(
-                &ctx,
-                &mixed::Options {
-                    connections,
-                    seconds,
-                },
-            )
-            .await
-        }
-        Scenario::Floor { file } => floor::run(&ctx, &floor::Options { file }).await,
-        Scenario::Startup {
-            idle_seconds,
-            command,
-        } => {
-            startup::run(
-                &ctx,
-                &startup::Options {
-                    command,
-                    idle_seconds,
-                },
-            )
-            .await
-        }
+    let results = match &cli.scenario {
+        Scenario::PushBlob(options) => push_blob::run(&ctx, options).await,
+        Scenario::PullBlob(options) => pull_blob::run(&ctx, options).await,
+        Scenario::PushImage(options) => push_image::run(&ctx, options).await,
+        Scenario::ManifestGet(options) => manifest_get::run(&ctx, options).await,
+        Scenario::Token(options) => token::run(&ctx, options).await,
+        Scenario::ListArtifacts(options) => list_artifacts::run(&ctx, options).await,
+        Scenario::Mixed(options) => mixed::run(&ctx, options).await,
+        Scenario::Floor(options) => floor::run(&ctx, options).await,
+        Scenario::Startup(options) => startup::run(&ctx, options).await,
         Scenario::Report { .. } => unreachable!("handled above"),
     }?;
     let run = Run {

@@ -12,7 +12,9 @@ use super::Ctx;
 use crate::load::Outcome;
 use crate::results::{Better, Measurement, Series};
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long)]
     pub file: PathBuf,
 }
 

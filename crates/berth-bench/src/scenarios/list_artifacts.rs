@@ -17,10 +17,15 @@ use crate::load::{Outcome, each};
 use crate::results::{Better, Measurement, Series, watched};
 use crate::stats::Latency;
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long, default_value_t = 100_000)]
     pub artifacts: u64,
+    #[arg(long, default_value_t = 100)]
     pub page_size: u64,
+    #[arg(long, default_value_t = 100)]
     pub samples: usize,
+    #[arg(long, default_value_t = 32)]
     pub seed_connections: usize,
 }
 

@@ -13,10 +13,14 @@ use crate::data::Material;
 use crate::load::closed_loop;
 use crate::results::{Better, Measurement, Series, watched};
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long, value_delimiter = ',', default_value = "1,64")]
     pub connections: Vec<usize>,
+    #[arg(long, default_value_t = 10.0)]
     pub seconds: f64,
     /// Where to write the manifest bytes, for a static server to serve.
+    #[arg(long)]
     pub save: Option<std::path::PathBuf>,
 }
 

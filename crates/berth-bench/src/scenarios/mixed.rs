@@ -14,8 +14,11 @@ use crate::data::{Material, splitmix64};
 use crate::load::closed_loop;
 use crate::results::{Better, Measurement, Series, watched};
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long, default_value_t = 64)]
     pub connections: usize,
+    #[arg(long, default_value_t = 60.0)]
     pub seconds: f64,
 }
 

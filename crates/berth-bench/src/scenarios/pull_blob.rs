@@ -21,11 +21,15 @@ use crate::results::{Better, Measurement, Series, watched};
 /// finds it already pushed.
 const PULL_SEED: u64 = 0x0b10_b5ee_d000_0001;
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long, default_value_t = 1024)]
     pub size_mib: u64,
+    #[arg(long, default_value_t = 8)]
     pub ranges: u64,
     /// Where to write the pulled bytes afterwards, so baselines can serve
     /// and hash the very same file.
+    #[arg(long)]
     pub save: Option<std::path::PathBuf>,
 }
 

@@ -14,8 +14,11 @@ use crate::results::{Better, Measurement, Series, watched};
 
 const PIECE: usize = 1 << 20;
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long, default_value_t = 1024)]
     pub size_mib: u64,
+    #[arg(long, default_value_t = 16)]
     pub chunk_mib: u64,
 }
 

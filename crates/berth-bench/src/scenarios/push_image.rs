@@ -16,16 +16,26 @@ use crate::results::{Better, Measurement, Series, watched};
 
 const UPLOADS_PER_IMAGE: usize = 5;
 
+#[derive(clap::Args)]
 pub struct Options {
+    /// The name of this run in the results.
+    #[arg(long, default_value = "200 images x 10 layers")]
     pub variant: String,
+    #[arg(long, default_value_t = 200)]
     pub images: usize,
+    #[arg(long, default_value_t = 10)]
     pub layers: usize,
+    #[arg(long, default_value_t = 1024)]
     pub min_kib: u64,
+    #[arg(long, default_value_t = 20480)]
     pub max_kib: u64,
     /// The share of layer slots filled from the common layers.
+    #[arg(long, default_value_t = 0.3)]
     pub shared: f64,
+    #[arg(long, default_value_t = 16)]
     pub clients: usize,
     /// Images go round-robin into this many repositories.
+    #[arg(long, default_value_t = 200)]
     pub repositories: usize,
 }
 

@@ -10,10 +10,13 @@ use crate::load::Outcome;
 use crate::results::{Better, Measurement, Series};
 use crate::server::rss_mib;
 
+#[derive(clap::Args)]
 pub struct Options {
-    /// The server command line; it must serve the context's URL.
-    pub command: Vec<String>,
+    #[arg(long, default_value_t = 2.0)]
     pub idle_seconds: f64,
+    /// The server command, after `--`; it must serve the context's URL.
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
 }
 
 pub async fn run(ctx: &Ctx, options: &Options) -> anyhow::Result<Vec<Measurement>> {

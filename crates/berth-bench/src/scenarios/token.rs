@@ -12,9 +12,13 @@ use crate::client::Registry;
 use crate::load::{closed_loop, each};
 use crate::results::{Better, Measurement, Series, watched};
 
+#[derive(clap::Args)]
 pub struct Options {
+    #[arg(long, default_value_t = 64)]
     pub connections: usize,
+    #[arg(long, default_value_t = 10.0)]
     pub seconds: f64,
+    #[arg(long, default_value_t = 64)]
     pub cold_robots: usize,
 }
 
