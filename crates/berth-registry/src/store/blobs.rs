@@ -40,10 +40,11 @@ pub async fn project_usage(
 }
 
 /// Locks the project's usage until the transaction ends. Every transaction
-/// that changes which blobs a project holds takes it after creating any
-/// repository it needs and before linking or unlinking blobs, so they queue
-/// in one order and never deadlock; and as late as that, so storage work is
-/// never done while holding it. `NO KEY UPDATE` does not conflict with the
+/// that changes which blobs a project holds takes it before linking or
+/// unlinking blobs and before locking any repository row, so they queue in
+/// one order and never deadlock; and no earlier than that (or creating a
+/// repository, see `ensure_repository`), so storage work is never done
+/// while holding it. `NO KEY UPDATE` does not conflict with the
 /// key-share locks that foreign keys take, so creating an upload session or
 /// a repository in the project never waits for another push's accounting.
 pub async fn lock_usage(conn: &mut PgConnection, project_id: i64) -> Result<(), sqlx::Error> {

@@ -9,6 +9,14 @@ pub async fn ensure_repository(
     project_id: i64,
     name: &str,
 ) -> Result<i64, sqlx::Error> {
+    if let Some(id) = find_repository_id(conn, name).await? {
+        return Ok(id);
+    }
+    // Creating one takes the project's usage lock first: the new row's
+    // foreign-key check holds a share lock on the project row, and asking
+    // for the usage lock after it could deadlock with the project's
+    // deletion, which waits on that share lock.
+    super::blobs::lock_usage(conn, project_id).await?;
     let created: Option<i64> = sqlx::query_scalar(
         "INSERT INTO repositories (project_id, name) VALUES ($1, $2)
          ON CONFLICT (name) DO NOTHING RETURNING id",
