@@ -151,6 +151,18 @@ impl Resolutions {
             .retain(|row| row.repository_id != repository_id);
     }
 
+    /// Commits a transaction that changed what pulls resolve, then forgets
+    /// everything, so this replica's next pull reads the change (other
+    /// replicas hear of it from the triggers).
+    pub async fn commit(
+        &self,
+        tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    ) -> Result<(), sqlx::Error> {
+        tx.commit().await?;
+        self.forget_all();
+        Ok(())
+    }
+
     /// Forgets everything but manifest bytes.
     pub fn forget_all(&self) {
         self.inner.epoch.fetch_add(1, Ordering::AcqRel);

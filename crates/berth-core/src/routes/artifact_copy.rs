@@ -228,9 +228,7 @@ pub(crate) async fn copy_artifact(
             "create",
         )
         .await?;
-    tx.commit().await?;
-    // Pulls must not resolve what this just changed.
-    resolutions.forget_all();
+    resolutions.commit(tx).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("{}/{digest}", req.path())))
         .finish())

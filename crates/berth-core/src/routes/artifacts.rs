@@ -306,9 +306,7 @@ pub(crate) async fn delete_artifact(
             "delete",
         )
         .await?;
-    tx.commit().await?;
-    // Pulls must not resolve what this just changed.
-    resolutions.forget_all();
+    resolutions.commit(tx).await?;
     Ok(HttpResponse::Ok().finish())
 }
 
@@ -424,9 +422,7 @@ pub(crate) async fn create_tag(
             "create",
         )
         .await?;
-    tx.commit().await?;
-    // Pulls must not resolve what this just changed.
-    resolutions.forget_all();
+    resolutions.commit(tx).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -483,9 +479,7 @@ pub(crate) async fn delete_tag(
             "delete",
         )
         .await?;
-    tx.commit().await?;
-    // Pulls must not resolve what this just changed.
-    resolutions.forget_all();
+    resolutions.commit(tx).await?;
     Ok(HttpResponse::Ok().finish())
 }
 

@@ -451,9 +451,7 @@ pub(crate) async fn delete_project(
             "delete",
         )
         .await?;
-    tx.commit().await?;
-    // Pulls must not resolve what this just changed.
-    resolutions.forget_all();
+    resolutions.commit(tx).await?;
     Ok(HttpResponse::Ok().finish())
 }
 

@@ -333,8 +333,6 @@ pub(crate) async fn delete_repository(
             "delete",
         )
         .await?;
-    tx.commit().await?;
-    // Pulls must not resolve what this just changed.
-    resolutions.forget_all();
+    resolutions.commit(tx).await?;
     Ok(HttpResponse::Ok().finish())
 }

@@ -437,7 +437,6 @@ pub async fn delete_manifest(
         }
     };
     insert_audit(&mut tx, &audit(&claims, project.id, &resource, "delete")).await?;
-    tx.commit().await?;
-    registry.resolutions.forget_all();
+    registry.resolutions.commit(tx).await?;
     Ok(HttpResponse::Accepted().finish())
 }
