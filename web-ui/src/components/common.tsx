@@ -13,11 +13,15 @@ import {
   Pagination,
   Skeleton,
   Spinner,
+  ToolbarItem,
   Tooltip,
 } from "@patternfly/react-core";
+import type { UseQueryResult } from "@tanstack/react-query";
 import CopyIcon from "@patternfly/react-icons/dist/esm/icons/copy-icon";
 import ExclamationCircleIcon from "@patternfly/react-icons/dist/esm/icons/exclamation-circle-icon";
+import type { Page } from "../api/client";
 import { apiErrorMessage } from "../lib/errors";
+import type { Paging } from "./usePagedQuery";
 
 export function LoadingState({ label = "Loading" }: { label?: string }) {
   return (
@@ -154,6 +158,31 @@ export function Pager({
       data-testid={testId}
     />
   );
+}
+
+/** The pager at the right end of a list's toolbar. */
+export function ToolbarPager({ total, paging, testId, isCompact = true }: { total: number; paging: Paging; testId?: string; isCompact?: boolean }) {
+  return (
+    <ToolbarItem variant="pagination" align={{ default: "alignEnd" }}>
+      <Pager isCompact={isCompact} total={total} {...paging} testId={testId} />
+    </ToolbarItem>
+  );
+}
+
+/** A paged list's body: skeleton on first load, error with retry, `empty` when the page has no rows, else the table. */
+export function PagedTable<T>({
+  query,
+  empty,
+  children,
+}: {
+  query: UseQueryResult<Page<T>>;
+  empty: ReactNode;
+  children: (items: T[]) => ReactNode;
+}) {
+  if (query.isLoading) return <TableSkeleton />;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => query.refetch()} />;
+  const items = query.data!.items;
+  return <>{items.length === 0 ? empty : children(items)}</>;
 }
 
 export async function copyText(text: string): Promise<void> {

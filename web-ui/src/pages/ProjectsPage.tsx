@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link } from "react-router";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   Button,
   Checkbox,
@@ -33,8 +33,9 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../api/client";
 import { useProjectSummary, type Project } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
-import { ConfirmModal, EmptyTable, ErrorState, Pager, TableSkeleton } from "../components/common";
+import { ConfirmModal, EmptyTable, Pager, PagedTable, ToolbarPager } from "../components/common";
 import { useDebounced } from "../components/useDebounced";
+import { usePagedQuery } from "../components/usePagedQuery";
 import { apiErrorMessage } from "../lib/errors";
 import { formatTime, humanSize, QUOTA_UNITS } from "../lib/format";
 
@@ -205,17 +206,14 @@ export default function ProjectsPage() {
   const { user } = useAuth();
   const qc = useQueryClient();
   const [search, setSearch] = useState("");
-  const [page, setPage] = useState(1);
-  const [perPage, setPerPage] = useState(10);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<Project | null>(null);
   const name = useDebounced(search.trim());
 
-  const projects = useQuery({
-    queryKey: ["projects", { name, page, perPage }],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
-      unwrapPage(api.GET("/api/v2.0/projects", { params: { query: { name, page, page_size: perPage } } })),
+  const { query: projects, paging, setPage, total } = usePagedQuery({
+    key: ["projects"],
+    vars: { name },
+    fetch: (query) => unwrapPage(api.GET("/api/v2.0/projects", { params: { query: { name, ...query } } })),
   });
 
   const canDelete = (p: Project) => Boolean(user?.sysadmin_flag) || p.current_user_role_id === 1;
@@ -248,87 +246,67 @@ export default function ProjectsPage() {
               New project
             </Button>
           </ToolbarItem>
-          <ToolbarItem variant="pagination" align={{ default: "alignEnd" }}>
-            <Pager
-              isCompact
-              total={projects.data?.total ?? 0}
-              page={page}
-              perPage={perPage}
-              onChange={(p, pp) => {
-                setPage(p);
-                setPerPage(pp);
-              }}
-              testId="projects-pagination"
-            />
-          </ToolbarItem>
+          <ToolbarPager total={total} paging={paging} testId="projects-pagination" />
         </ToolbarContent>
       </Toolbar>
-      {projects.isLoading ? (
-        <TableSkeleton />
-      ) : projects.isError ? (
-        <ErrorState error={projects.error} onRetry={() => projects.refetch()} />
-      ) : projects.data!.items.length === 0 ? (
-        <EmptyTable title={name ? `No project matches “${name}”` : "No projects yet"}>
-          {!name && "Create a project to push images into it."}
-        </EmptyTable>
-      ) : (
-        <Table aria-label="Projects" variant="compact" data-testid="projects-table">
-          <Thead>
-            <Tr>
-              <Th>Name</Th>
-              <Th>Access</Th>
-              <Th>Repositories</Th>
-              <Th>Storage quota</Th>
-              <Th>Created</Th>
-              <Th screenReaderText="Actions" />
-            </Tr>
-          </Thead>
-          <Tbody>
-            {projects.data!.items.map((p) => (
-              <Tr key={p.project_id} data-testid={`project-row-${p.name}`}>
-                <Td dataLabel="Name">
-                  <Link to={`/projects/${encodeURIComponent(p.name)}/repositories`} data-testid={`project-link-${p.name}`}>
-                    {p.name}
-                  </Link>
-                </Td>
-                <Td dataLabel="Access">
-                  {p.metadata?.public === "true" ? (
-                    <Label color="green" isCompact>
-                      Public
-                    </Label>
-                  ) : (
-                    <Label color="grey" isCompact>
-                      Private
-                    </Label>
-                  )}
-                </Td>
-                <Td dataLabel="Repositories">{p.repo_count ?? 0}</Td>
-                <Td dataLabel="Storage quota">
-                  <QuotaCell name={p.name} />
-                </Td>
-                <Td dataLabel="Created">{formatTime(p.creation_time)}</Td>
-                <Td isActionCell>
-                  {canDelete(p) && (
-                    <Button variant="secondary" isDanger size="sm" data-testid={`delete-project-${p.name}`} onClick={() => setDeleting(p)}>
-                      Delete
-                    </Button>
-                  )}
-                </Td>
+      <PagedTable
+        query={projects}
+        empty={
+          <EmptyTable title={name ? `No project matches “${name}”` : "No projects yet"}>
+            {!name && "Create a project to push images into it."}
+          </EmptyTable>
+        }
+      >
+        {(items) => (
+          <Table aria-label="Projects" variant="compact" data-testid="projects-table">
+            <Thead>
+              <Tr>
+                <Th>Name</Th>
+                <Th>Access</Th>
+                <Th>Repositories</Th>
+                <Th>Storage quota</Th>
+                <Th>Created</Th>
+                <Th screenReaderText="Actions" />
               </Tr>
-            ))}
-          </Tbody>
-        </Table>
-      )}
-      <Pager
-        total={projects.data?.total ?? 0}
-        page={page}
-        perPage={perPage}
-        onChange={(p, pp) => {
-          setPage(p);
-          setPerPage(pp);
-        }}
-        testId="projects-pagination-bottom"
-      />
+            </Thead>
+            <Tbody>
+              {items.map((p) => (
+                <Tr key={p.project_id} data-testid={`project-row-${p.name}`}>
+                  <Td dataLabel="Name">
+                    <Link to={`/projects/${encodeURIComponent(p.name)}/repositories`} data-testid={`project-link-${p.name}`}>
+                      {p.name}
+                    </Link>
+                  </Td>
+                  <Td dataLabel="Access">
+                    {p.metadata?.public === "true" ? (
+                      <Label color="green" isCompact>
+                        Public
+                      </Label>
+                    ) : (
+                      <Label color="grey" isCompact>
+                        Private
+                      </Label>
+                    )}
+                  </Td>
+                  <Td dataLabel="Repositories">{p.repo_count ?? 0}</Td>
+                  <Td dataLabel="Storage quota">
+                    <QuotaCell name={p.name} />
+                  </Td>
+                  <Td dataLabel="Created">{formatTime(p.creation_time)}</Td>
+                  <Td isActionCell>
+                    {canDelete(p) && (
+                      <Button variant="secondary" isDanger size="sm" data-testid={`delete-project-${p.name}`} onClick={() => setDeleting(p)}>
+                        Delete
+                      </Button>
+                    )}
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PagedTable>
+      <Pager total={total} {...paging} testId="projects-pagination-bottom" />
       <CreateProjectModal isOpen={creating} onClose={() => setCreating(false)} />
       <ConfirmModal
         isOpen={deleting != null}

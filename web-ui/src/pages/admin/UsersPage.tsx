@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   Button,
   Form,
@@ -24,8 +24,9 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../../api/client";
 import { type User } from "../../api/queries";
 import { useAuth } from "../../auth/AuthContext";
-import { ConfirmModal, EmptyTable, ErrorState, InlineError, Pager, TableSkeleton } from "../../components/common";
+import { ConfirmModal, EmptyTable, InlineError, PagedTable, ToolbarPager } from "../../components/common";
 import { useDebounced } from "../../components/useDebounced";
+import { usePagedQuery } from "../../components/usePagedQuery";
 import { apiErrorMessage, ApiError } from "../../lib/errors";
 import { formatTime } from "../../lib/format";
 import { qValue } from "../../lib/q";
@@ -203,18 +204,15 @@ export default function UsersPage() {
   const { user: me } = useAuth();
   const qc = useQueryClient();
   const [search, setSearch] = useState("");
-  const [page, setPage] = useState(1);
-  const [perPage, setPerPage] = useState(10);
   const [creating, setCreating] = useState(false);
   const [resetting, setResetting] = useState<User | null>(null);
   const [deleting, setDeleting] = useState<User | null>(null);
   const term = useDebounced(qValue(search.trim()));
 
-  const users = useQuery({
-    queryKey: ["users", { term, page, perPage }],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
-      unwrapPage(api.GET("/api/v2.0/users", { params: { query: { q: term ? `username=~${term}` : undefined, page, page_size: perPage } } })),
+  const { query: users, paging, setPage, total } = usePagedQuery({
+    key: ["users"],
+    vars: { term },
+    fetch: (query) => unwrapPage(api.GET("/api/v2.0/users", { params: { query: { q: term ? `username=~${term}` : undefined, ...query } } })),
   });
 
   const setAdmin = useMutation({
@@ -246,75 +244,69 @@ export default function UsersPage() {
               New user
             </Button>
           </ToolbarItem>
-          <ToolbarItem variant="pagination" align={{ default: "alignEnd" }}>
-            <Pager isCompact total={users.data?.total ?? 0} page={page} perPage={perPage} onChange={(p, pp) => (setPage(p), setPerPage(pp))} />
-          </ToolbarItem>
+          <ToolbarPager total={total} paging={paging} />
         </ToolbarContent>
       </Toolbar>
       <InlineError error={setAdmin.error} testId="user-admin-error" />
-      {users.isLoading ? (
-        <TableSkeleton />
-      ) : users.isError ? (
-        <ErrorState error={users.error} onRetry={() => users.refetch()} />
-      ) : users.data!.items.length === 0 ? (
-        <EmptyTable title="No users found" />
-      ) : (
-        <Table aria-label="Users" variant="compact" data-testid="users-table">
-          <Thead>
-            <Tr>
-              <Th>Username</Th>
-              <Th>Full name</Th>
-              <Th>Email</Th>
-              <Th>Role</Th>
-              <Th>Created</Th>
-              <Th screenReaderText="Actions" />
-            </Tr>
-          </Thead>
-          <Tbody>
-            {users.data!.items.map((u) => {
-              const self = u.user_id === me?.user_id;
-              return (
-                <Tr key={u.user_id} data-testid={`user-row-${u.username}`}>
-                  <Td dataLabel="Username">{u.username}</Td>
-                  <Td dataLabel="Full name">{u.realname}</Td>
-                  <Td dataLabel="Email">{u.email}</Td>
-                  <Td dataLabel="Role">
-                    {u.sysadmin_flag ? (
-                      <Label color="purple" isCompact>
-                        Administrator
-                      </Label>
-                    ) : (
-                      "User"
-                    )}
-                  </Td>
-                  <Td dataLabel="Created">{formatTime(u.creation_time)}</Td>
-                  <Td isActionCell>
-                    {!self && (
-                      <Button
-                        variant="link"
-                        size="sm"
-                        data-testid={`user-admin-${u.username}`}
-                        isLoading={setAdmin.isPending && setAdmin.variables?.user_id === u.user_id}
-                        onClick={() => setAdmin.mutate(u)}
-                      >
-                        {u.sysadmin_flag ? "Revoke admin" : "Make admin"}
+      <PagedTable query={users} empty={<EmptyTable title="No users found" />}>
+        {(items) => (
+          <Table aria-label="Users" variant="compact" data-testid="users-table">
+            <Thead>
+              <Tr>
+                <Th>Username</Th>
+                <Th>Full name</Th>
+                <Th>Email</Th>
+                <Th>Role</Th>
+                <Th>Created</Th>
+                <Th screenReaderText="Actions" />
+              </Tr>
+            </Thead>
+            <Tbody>
+              {items.map((u) => {
+                const self = u.user_id === me?.user_id;
+                return (
+                  <Tr key={u.user_id} data-testid={`user-row-${u.username}`}>
+                    <Td dataLabel="Username">{u.username}</Td>
+                    <Td dataLabel="Full name">{u.realname}</Td>
+                    <Td dataLabel="Email">{u.email}</Td>
+                    <Td dataLabel="Role">
+                      {u.sysadmin_flag ? (
+                        <Label color="purple" isCompact>
+                          Administrator
+                        </Label>
+                      ) : (
+                        "User"
+                      )}
+                    </Td>
+                    <Td dataLabel="Created">{formatTime(u.creation_time)}</Td>
+                    <Td isActionCell>
+                      {!self && (
+                        <Button
+                          variant="link"
+                          size="sm"
+                          data-testid={`user-admin-${u.username}`}
+                          isLoading={setAdmin.isPending && setAdmin.variables?.user_id === u.user_id}
+                          onClick={() => setAdmin.mutate(u)}
+                        >
+                          {u.sysadmin_flag ? "Revoke admin" : "Make admin"}
+                        </Button>
+                      )}
+                      <Button variant="link" size="sm" data-testid={`user-reset-${u.username}`} onClick={() => setResetting(u)}>
+                        Reset password
                       </Button>
-                    )}
-                    <Button variant="link" size="sm" data-testid={`user-reset-${u.username}`} onClick={() => setResetting(u)}>
-                      Reset password
-                    </Button>
-                    {!self && (
-                      <Button variant="secondary" isDanger size="sm" data-testid={`user-delete-${u.username}`} onClick={() => setDeleting(u)}>
-                        Delete
-                      </Button>
-                    )}
-                  </Td>
-                </Tr>
-              );
-            })}
-          </Tbody>
-        </Table>
-      )}
+                      {!self && (
+                        <Button variant="secondary" isDanger size="sm" data-testid={`user-delete-${u.username}`} onClick={() => setDeleting(u)}>
+                          Delete
+                        </Button>
+                      )}
+                    </Td>
+                  </Tr>
+                );
+              })}
+            </Tbody>
+          </Table>
+        )}
+      </PagedTable>
       <CreateUserModal isOpen={creating} onClose={() => setCreating(false)} />
       <ResetPasswordModal user={resetting} onClose={() => setResetting(null)} />
       <ConfirmModal

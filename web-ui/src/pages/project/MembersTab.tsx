@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   Button,
   Form,
@@ -21,7 +21,8 @@ import {
 import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../../api/client";
 import { type Member, type Project } from "../../api/queries";
-import { ConfirmModal, EmptyTable, ErrorState, InlineError, Pager, TableSkeleton } from "../../components/common";
+import { ConfirmModal, EmptyTable, InlineError, PagedTable, ToolbarPager } from "../../components/common";
+import { usePagedQuery } from "../../components/usePagedQuery";
 import { apiErrorMessage } from "../../lib/errors";
 import { can, type Permission } from "../../lib/permissions";
 import { ROLES, roleLabel } from "../../lib/roles";
@@ -139,21 +140,18 @@ function RoleCell({ project, member, editable }: { project: Project; member: Mem
 
 export default function MembersTab({ project, permissions }: { project: Project; permissions: Permission[] | undefined }) {
   const qc = useQueryClient();
-  const [page, setPage] = useState(1);
-  const [perPage, setPerPage] = useState(10);
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<Member | null>(null);
   const canAdd = can(permissions, "member", "create");
   const canUpdate = can(permissions, "member", "update");
   const canDelete = can(permissions, "member", "delete");
 
-  const members = useQuery({
-    queryKey: ["members", project.name, { page, perPage }],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
+  const { query: members, paging, total } = usePagedQuery({
+    key: ["members", project.name],
+    fetch: (query) =>
       unwrapPage(
         api.GET("/api/v2.0/projects/{project_name_or_id}/members", {
-          params: { path: { project_name_or_id: project.name }, query: { page, page_size: perPage } },
+          params: { path: { project_name_or_id: project.name }, query },
           headers: { "X-Is-Resource-Name": "true" },
         }),
       ),
@@ -170,47 +168,41 @@ export default function MembersTab({ project, permissions }: { project: Project;
               </Button>
             </ToolbarItem>
           )}
-          <ToolbarItem variant="pagination" align={{ default: "alignEnd" }}>
-            <Pager isCompact total={members.data?.total ?? 0} page={page} perPage={perPage} onChange={(p, pp) => (setPage(p), setPerPage(pp))} />
-          </ToolbarItem>
+          <ToolbarPager total={total} paging={paging} />
         </ToolbarContent>
       </Toolbar>
-      {members.isLoading ? (
-        <TableSkeleton />
-      ) : members.isError ? (
-        <ErrorState error={members.error} onRetry={() => members.refetch()} />
-      ) : members.data!.items.length === 0 ? (
-        <EmptyTable title="No members" />
-      ) : (
-        <Table aria-label="Members" variant="compact" data-testid="members-table">
-          <Thead>
-            <Tr>
-              <Th>Name</Th>
-              <Th>Type</Th>
-              <Th>Role</Th>
-              <Th screenReaderText="Actions" />
-            </Tr>
-          </Thead>
-          <Tbody>
-            {members.data!.items.map((m) => (
-              <Tr key={m.id} data-testid={`member-row-${m.entity_name}`}>
-                <Td dataLabel="Name">{m.entity_name}</Td>
-                <Td dataLabel="Type">{m.entity_type === "g" ? "Group" : "User"}</Td>
-                <Td dataLabel="Role">
-                  <RoleCell project={project} member={m} editable={canUpdate} />
-                </Td>
-                <Td isActionCell>
-                  {canDelete && (
-                    <Button variant="secondary" isDanger size="sm" data-testid={`member-remove-${m.entity_name}`} onClick={() => setRemoving(m)}>
-                      Remove
-                    </Button>
-                  )}
-                </Td>
+      <PagedTable query={members} empty={<EmptyTable title="No members" />}>
+        {(items) => (
+          <Table aria-label="Members" variant="compact" data-testid="members-table">
+            <Thead>
+              <Tr>
+                <Th>Name</Th>
+                <Th>Type</Th>
+                <Th>Role</Th>
+                <Th screenReaderText="Actions" />
               </Tr>
-            ))}
-          </Tbody>
-        </Table>
-      )}
+            </Thead>
+            <Tbody>
+              {items.map((m) => (
+                <Tr key={m.id} data-testid={`member-row-${m.entity_name}`}>
+                  <Td dataLabel="Name">{m.entity_name}</Td>
+                  <Td dataLabel="Type">{m.entity_type === "g" ? "Group" : "User"}</Td>
+                  <Td dataLabel="Role">
+                    <RoleCell project={project} member={m} editable={canUpdate} />
+                  </Td>
+                  <Td isActionCell>
+                    {canDelete && (
+                      <Button variant="secondary" isDanger size="sm" data-testid={`member-remove-${m.entity_name}`} onClick={() => setRemoving(m)}>
+                        Remove
+                      </Button>
+                    )}
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PagedTable>
       <AddMemberModal project={project} isOpen={adding} onClose={() => setAdding(false)} />
       <ConfirmModal
         isOpen={removing != null}

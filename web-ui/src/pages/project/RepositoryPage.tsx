@@ -1,6 +1,6 @@
 import { Fragment, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import {
   Breadcrumb,
   BreadcrumbItem,
@@ -21,13 +21,13 @@ import {
   Title,
   Toolbar,
   ToolbarContent,
-  ToolbarItem,
   Tooltip,
 } from "@patternfly/react-core";
 import { ExpandableRowContent, Table, Tbody, Td, Th, Thead, Tr, type ThProps } from "@patternfly/react-table";
 import { api, repoParam, unwrap, unwrapPage } from "../../api/client";
 import { useProject, useProjectPermissions, type Artifact } from "../../api/queries";
-import { ConfirmModal, CopyButton, EmptyTable, ErrorState, LoadingState, Pager, TableSkeleton } from "../../components/common";
+import { ConfirmModal, CopyButton, EmptyTable, ErrorState, LoadingState, TableSkeleton, ToolbarPager } from "../../components/common";
+import { usePagedQuery } from "../../components/usePagedQuery";
 import { apiErrorMessage } from "../../lib/errors";
 import { formatTime, humanSize, shortDigest } from "../../lib/format";
 import { can } from "../../lib/permissions";
@@ -143,8 +143,6 @@ export default function RepositoryPage() {
   const qc = useQueryClient();
   const project = useProject(projectName);
   const perms = useProjectPermissions(project.data?.project_id);
-  const [page, setPage] = useState(1);
-  const [perPage, setPerPage] = useState(10);
   const [sort, setSort] = useState<{ key: SortKey; dir: "asc" | "desc" }>({ key: "push_time", dir: "desc" });
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
   const [tagging, setTagging] = useState<Artifact | null>(null);
@@ -152,15 +150,15 @@ export default function RepositoryPage() {
   const [deletingTag, setDeletingTag] = useState<{ artifact: Artifact; tag: string } | null>(null);
 
   const serverSort = sort.key === "tags" ? "-push_time" : `${sort.dir === "desc" ? "-" : ""}${sort.key}`;
-  const artifacts = useQuery({
-    queryKey: ["artifacts", projectName, repoPath, { page, perPage, serverSort }],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
+  const { query: artifacts, paging, setPage, total } = usePagedQuery({
+    key: ["artifacts", projectName, repoPath],
+    vars: { serverSort },
+    fetch: (query) =>
       unwrapPage(
         api.GET("/api/v2.0/projects/{project_name}/repositories/{repository_name}/artifacts", {
           params: {
             path: { project_name: projectName, repository_name: repoParam(repoPath) },
-            query: { page, page_size: perPage, with_tag: true, with_label: true, with_accessory: true, sort: serverSort },
+            query: { ...query, with_tag: true, with_label: true, with_accessory: true, sort: serverSort },
           },
         }),
       ),
@@ -217,9 +215,7 @@ export default function RepositoryPage() {
       </Title>
       <Toolbar>
         <ToolbarContent>
-          <ToolbarItem variant="pagination" align={{ default: "alignEnd" }}>
-            <Pager isCompact total={artifacts.data?.total ?? 0} page={page} perPage={perPage} onChange={(p, pp) => (setPage(p), setPerPage(pp))} />
-          </ToolbarItem>
+          <ToolbarPager total={total} paging={paging} />
         </ToolbarContent>
       </Toolbar>
       {artifacts.isLoading || perms.isLoading ? (

@@ -1,5 +1,5 @@
 import { useMemo, useState } from "react";
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   Button,
   Checkbox,
@@ -21,7 +21,8 @@ import { Table, Tbody, Td, Th, Thead, Tr } from "@patternfly/react-table";
 import { api, unwrap, unwrapPage } from "../../api/client";
 import { type Project, type Robot } from "../../api/queries";
 import { useDeleteRobot, useToggleRobot } from "../../api/robots";
-import { ConfirmModal, EmptyTable, ErrorState, InlineError, LoadingState, Pager, TableSkeleton } from "../../components/common";
+import { ConfirmModal, EmptyTable, InlineError, LoadingState, PagedTable, ToolbarPager } from "../../components/common";
+import { usePagedQuery } from "../../components/usePagedQuery";
 import RobotSecretModal from "../../components/RobotSecretModal";
 import { RobotStatus } from "../../components/RobotStatus";
 import { apiErrorMessage } from "../../lib/errors";
@@ -257,8 +258,6 @@ function CreateRobotModal({
 }
 
 export default function RobotsTab({ project, permissions }: { project: Project; permissions: Permission[] | undefined }) {
-  const [page, setPage] = useState(1);
-  const [perPage, setPerPage] = useState(10);
   const [creating, setCreating] = useState(false);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
   const [deleting, setDeleting] = useState<Robot | null>(null);
@@ -268,13 +267,12 @@ export default function RobotsTab({ project, permissions }: { project: Project; 
   const canUpdate = can(permissions, "robot", "update");
   const canDelete = can(permissions, "robot", "delete");
 
-  const robots = useQuery({
-    queryKey: ["robots", project.project_id, { page, perPage }],
-    placeholderData: keepPreviousData,
-    queryFn: () =>
+  const { query: robots, paging, total } = usePagedQuery({
+    key: ["robots", project.project_id],
+    fetch: (query) =>
       unwrapPage(
         api.GET("/api/v2.0/robots", {
-          params: { query: { q: `Level=project,ProjectID=${project.project_id}`, page, page_size: perPage } },
+          params: { query: { q: `Level=project,ProjectID=${project.project_id}`, ...query } },
         }),
       ),
   });
@@ -293,72 +291,69 @@ export default function RobotsTab({ project, permissions }: { project: Project; 
               </Button>
             </ToolbarItem>
           )}
-          <ToolbarItem variant="pagination" align={{ default: "alignEnd" }}>
-            <Pager isCompact total={robots.data?.total ?? 0} page={page} perPage={perPage} onChange={(p, pp) => (setPage(p), setPerPage(pp))} />
-          </ToolbarItem>
+          <ToolbarPager total={total} paging={paging} />
         </ToolbarContent>
       </Toolbar>
       <InlineError error={actionError} testId="robot-action-error" />
-      {robots.isLoading ? (
-        <TableSkeleton />
-      ) : robots.isError ? (
-        <ErrorState error={robots.error} onRetry={() => robots.refetch()} />
-      ) : robots.data!.items.length === 0 ? (
-        <EmptyTable title="No robot accounts">Robot accounts let CI systems push and pull without a person's password.</EmptyTable>
-      ) : (
-        <Table aria-label="Robot accounts" variant="compact" data-testid="robots-table">
-          <Thead>
-            <Tr>
-              <Th>Name</Th>
-              <Th>Status</Th>
-              <Th>Permissions</Th>
-              <Th>Expires</Th>
-              <Th>Description</Th>
-              <Th>Created</Th>
-              <Th screenReaderText="Actions" />
-            </Tr>
-          </Thead>
-          <Tbody>
-            {robots.data!.items.map((r) => (
-              <Tr key={r.id} data-testid={`robot-row-${r.name}`}>
-                <Td dataLabel="Name" className="berth-mono">
-                  {r.name}
-                </Td>
-                <Td dataLabel="Status">
-                  <RobotStatus robot={r} />
-                </Td>
-                <Td dataLabel="Permissions">{(r.permissions ?? []).reduce((n, p) => n + (p.access?.length ?? 0), 0)}</Td>
-                <Td dataLabel="Expires">{formatExpiry(r.expires_at)}</Td>
-                <Td dataLabel="Description">{r.description}</Td>
-                <Td dataLabel="Created">{formatTime(r.creation_time)}</Td>
-                <Td isActionCell modifier="nowrap">
-                  {canUpdate && (
-                    <>
-                      <Button variant="link" size="sm" data-testid={`robot-refresh-${r.name}`} onClick={() => setRefreshing(r)}>
-                        New secret
-                      </Button>
-                      <Button
-                        variant="link"
-                        size="sm"
-                        data-testid={`robot-toggle-${r.name}`}
-                        isLoading={toggle.isPending && toggle.variables?.id === r.id}
-                        onClick={() => toggle.mutate(r)}
-                      >
-                        {r.disable ? "Enable" : "Disable"}
-                      </Button>
-                    </>
-                  )}
-                  {canDelete && (
-                    <Button variant="secondary" isDanger size="sm" data-testid={`robot-delete-${r.name}`} onClick={() => setDeleting(r)}>
-                      Delete
-                    </Button>
-                  )}
-                </Td>
+      <PagedTable
+        query={robots}
+        empty={<EmptyTable title="No robot accounts">Robot accounts let CI systems push and pull without a person's password.</EmptyTable>}
+      >
+        {(items) => (
+          <Table aria-label="Robot accounts" variant="compact" data-testid="robots-table">
+            <Thead>
+              <Tr>
+                <Th>Name</Th>
+                <Th>Status</Th>
+                <Th>Permissions</Th>
+                <Th>Expires</Th>
+                <Th>Description</Th>
+                <Th>Created</Th>
+                <Th screenReaderText="Actions" />
               </Tr>
-            ))}
-          </Tbody>
-        </Table>
-      )}
+            </Thead>
+            <Tbody>
+              {items.map((r) => (
+                <Tr key={r.id} data-testid={`robot-row-${r.name}`}>
+                  <Td dataLabel="Name" className="berth-mono">
+                    {r.name}
+                  </Td>
+                  <Td dataLabel="Status">
+                    <RobotStatus robot={r} />
+                  </Td>
+                  <Td dataLabel="Permissions">{(r.permissions ?? []).reduce((n, p) => n + (p.access?.length ?? 0), 0)}</Td>
+                  <Td dataLabel="Expires">{formatExpiry(r.expires_at)}</Td>
+                  <Td dataLabel="Description">{r.description}</Td>
+                  <Td dataLabel="Created">{formatTime(r.creation_time)}</Td>
+                  <Td isActionCell modifier="nowrap">
+                    {canUpdate && (
+                      <>
+                        <Button variant="link" size="sm" data-testid={`robot-refresh-${r.name}`} onClick={() => setRefreshing(r)}>
+                          New secret
+                        </Button>
+                        <Button
+                          variant="link"
+                          size="sm"
+                          data-testid={`robot-toggle-${r.name}`}
+                          isLoading={toggle.isPending && toggle.variables?.id === r.id}
+                          onClick={() => toggle.mutate(r)}
+                        >
+                          {r.disable ? "Enable" : "Disable"}
+                        </Button>
+                      </>
+                    )}
+                    {canDelete && (
+                      <Button variant="secondary" isDanger size="sm" data-testid={`robot-delete-${r.name}`} onClick={() => setDeleting(r)}>
+                        Delete
+                      </Button>
+                    )}
+                  </Td>
+                </Tr>
+              ))}
+            </Tbody>
+          </Table>
+        )}
+      </PagedTable>
       <CreateRobotModal project={project} isOpen={creating} onClose={() => setCreating(false)} onCreated={setSecret} />
       <RobotSecretModal robot={secret} onClose={() => setSecret(null)} />
       <ConfirmModal
